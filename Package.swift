@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "linemaster",
+    products: [
+        .executable(name: "linemaster", targets: ["linemaster"]),
+        .executable(name: "linemaster-load", targets: ["linemaster-load"]),
+        .executable(name: "linemaster-bench", targets: ["linemaster-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // The few system calls Swift cannot make directly (signalfd, prctl, fork+exec, process title).
+        .target(name: "CSystem"),
+        // InfluxDB line protocol: parser, point model, encoder. No dependencies.
+        .target(name: "LineProtocol"),
+        // The POSIX shared-memory segment and the ring of parsed rows inside it.
+        .target(name: "SharedRing", dependencies: ["CSystem"]),
+        // The supervisor: config, state machine, spawning, signals, pid file.
+        .target(name: "Supervision", dependencies: ["CSystem", "SharedRing"]),
+        // What a worker executable links: capabilities, death pipe, process title, signal flags.
+        .target(name: "WorkerRuntime", dependencies: ["CSystem", "SharedRing"]),
+
+        .executableTarget(name: "linemaster", dependencies: [
+            "Supervision", "LineProtocol",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "linemaster-load", dependencies: [
+            "LineProtocol",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "linemaster-bench", dependencies: [
+            "LineProtocol", "SharedRing",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        // A worker for the integration tests: sleeps, exits, crashes, retitles itself on demand.
+        .executableTarget(name: "linemaster-testworker", dependencies: ["WorkerRuntime"]),
+
+        .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
+        .testTarget(name: "SharedRingTests", dependencies: ["SharedRing"]),
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["SharedRing"]),
+    ]
+)

@@ -1,0 +1,101 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A POSIX shared-memory segment mapped into this process.
+///
+/// The supervisor creates the segment (mode 0600) and hands the open descriptor to the workers
+/// that have the `shared-memory` flag; a worker attaches with ``attach(fd:)``. Nothing but the
+/// descriptor is needed to attach, which is what makes the flag a capability: a worker that was
+/// not given the descriptor has nothing to map.
+public final class SharedSegment: @unchecked Sendable {
+    /// The name under /dev/shm, e.g. `/linemaster.0123456789abcdef`.
+    public let name: String
+    /// The open descriptor of the segment (close-on-exec; the spawner clears that flag for workers).
+    public let fd: Int32
+    public let base: UnsafeMutableRawPointer
+    public let size: Int
+
+    private init(name: String, fd: Int32, base: UnsafeMutableRawPointer, size: Int) {
+        self.name = name
+        self.fd = fd
+        self.base = base
+        self.size = size
+    }
+
+    deinit {
+        munmap(base, size)
+        close(fd)
+    }
+
+    /// The segment name of a data directory: stable, so that a restarted supervisor finds it again.
+    public static func name(forDataDirectory path: String) -> String {
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in path.utf8 {
+            hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3
+        }
+        let hex = String(hash, radix: 16)
+        return "/linemaster." + String(repeating: "0", count: 16 - hex.count) + hex
+    }
+
+    /// Creates the segment `name` with `size` bytes, zero-filled, mode 0600, replacing any old one.
+    public static func create(name: String, size: Int) throws(SharedSegmentError) -> SharedSegment {
+        shm_unlink(name)
+        let fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw .system("shm_open(\(name))", errno) }
+        guard ftruncate(fd, off_t(size)) == 0 else {
+            let err = errno
+            close(fd)
+            shm_unlink(name)
+            throw .system("ftruncate(\(name), \(size))", err)
+        }
+        return try map(name: name, fd: fd, size: size)
+    }
+
+    /// Opens the existing segment `name`, if there is one (a supervisor restarting on the same data directory).
+    public static func open(name: String) throws(SharedSegmentError) -> SharedSegment? {
+        let fd = shm_open(name, O_RDWR | O_CLOEXEC, 0)
+        if fd < 0 {
+            if errno == ENOENT { return nil }
+            throw .system("shm_open(\(name))", errno)
+        }
+        return try map(name: name, fd: fd, size: try sizeOf(fd: fd, name: name))
+    }
+
+    /// Attaches to a segment whose descriptor this process inherited.
+    public static func attach(fd: Int32) throws(SharedSegmentError) -> SharedSegment {
+        return try map(name: "fd \(fd)", fd: fd, size: try sizeOf(fd: fd, name: "fd \(fd)"))
+    }
+
+    /// Removes the name; mappings that exist stay valid until unmapped.
+    public static func unlink(name: String) {
+        shm_unlink(name)
+    }
+
+    private static func sizeOf(fd: Int32, name: String) throws(SharedSegmentError) -> Int {
+        var info = stat()
+        guard fstat(fd, &info) == 0 else { throw .system("fstat(\(name))", errno) }
+        return Int(info.st_size)
+    }
+
+    private static func map(name: String, fd: Int32, size: Int) throws(SharedSegmentError) -> SharedSegment {
+        let address = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+        guard let address, address != UnsafeMutableRawPointer(bitPattern: -1) else {
+            let err = errno
+            close(fd)
+            throw .system("mmap(\(name), \(size) bytes)", err)
+        }
+        return SharedSegment(name: name, fd: fd, base: address, size: size)
+    }
+}
+
+/// Why a segment could not be created, opened or mapped.
+public enum SharedSegmentError: Error, CustomStringConvertible {
+    case system(String, Int32)
+
+    public var description: String {
+        switch self {
+        case .system(let call, let err): return "\(call) failed: \(String(cString: strerror(err)))"
+        }
+    }
+}

@@ -1,0 +1,83 @@
+/// The whole configuration of one linemaster instance, as read from its TOML file.
+///
+/// Later sections (`[ring]`, `[database]`) become further stored properties here; every
+/// section is a small value type so that a reload can compare old and new with `==`.
+public struct LinemasterConfig: Equatable, Sendable {
+    /// Where the configuration was read from (shown in the pid file and in error messages).
+    public var path: String
+    public var supervisor: SupervisorSettings
+    public var workers: [WorkerSpec]
+
+    public init(path: String, supervisor: SupervisorSettings = .init(), workers: [WorkerSpec]) {
+        self.path = path
+        self.supervisor = supervisor
+        self.workers = workers
+    }
+}
+
+/// The `[supervisor]` section.
+public struct SupervisorSettings: Equatable, Sendable {
+    /// How long a worker may take to exit after SIGTERM or SIGQUIT before it gets SIGKILL.
+    public var shutdownTimeout: Duration = .seconds(5)
+    /// Whether a crash of a shared-memory worker is followed by a restart of all of them
+    /// (`true`) or by the supervisor exiting with status 1 (`false`).
+    public var restartAfterCrash: Bool = true
+    /// The restart delay doubles after each consecutive failure of a worker, up to this.
+    public var maxRestartDelay: Duration = .seconds(60)
+    /// More than `maxRestarts` restarts of one worker within `restartWindow` mark it failed.
+    public var maxRestarts: Int = 5
+    public var restartWindow: Duration = .seconds(60)
+
+    public init() {}
+}
+
+/// One `[[worker]]` entry: what to run, with which capabilities, when, and how often.
+public struct WorkerSpec: Equatable, Sendable {
+    /// Unique among the workers; shown in ps as `linemaster: NAME` (or `NAME N` when `count > 1`).
+    public var name: String
+    /// The executable as written in the config: a path, or a name looked up next to
+    /// the linemaster binary and then in `PATH`.
+    public var executable: String
+    public var args: [String]
+    public var flags: Set<WorkerFlag>
+    public var start: StartCondition
+    public var restart: RestartPolicy
+    /// How many identical instances to run.
+    public var count: Int
+
+    public init(
+        name: String, executable: String, args: [String] = [], flags: Set<WorkerFlag> = [],
+        start: StartCondition = .immediately, restart: RestartPolicy = .after(.seconds(5)), count: Int = 1
+    ) {
+        self.name = name
+        self.executable = executable
+        self.args = args
+        self.flags = flags
+        self.start = start
+        self.restart = restart
+        self.count = count
+    }
+}
+
+/// A capability the supervisor grants a worker.
+public enum WorkerFlag: String, CaseIterable, Sendable {
+    /// The worker receives the shared-memory segment. A crash of such a worker
+    /// may have corrupted the segment, so it triggers a crash restart of all of them.
+    case sharedMemory = "shared-memory"
+    /// The worker receives the database connection settings. Requires `sharedMemory`.
+    case database
+}
+
+/// When a worker may start.
+public enum StartCondition: String, Sendable {
+    case immediately
+    /// Once the configured database accepts connections.
+    case databaseReady = "database-ready"
+}
+
+/// What happens after a worker exits with status 1 (or crashes without taking shared memory down).
+public enum RestartPolicy: Equatable, Sendable {
+    case never
+    /// Restart after this delay (doubled on each consecutive failure, see `SupervisorSettings`).
+    case after(Duration)
+}
