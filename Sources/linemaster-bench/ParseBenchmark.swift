@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct ParseBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "parse", abstract: "Line protocol parser throughput.")
+}

@@ -1,0 +1,5 @@
+import ArgumentParser
+
+struct ParseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "parse", abstract: "Parse line protocol from stdin.")
+}
