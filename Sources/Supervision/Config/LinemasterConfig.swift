@@ -1,18 +1,35 @@
 /// The whole configuration of one linemaster instance, as read from its TOML file.
 ///
-/// Later sections (`[ring]`, `[database]`) become further stored properties here; every
+/// Later sections (`[database]`) become further stored properties here; every
 /// section is a small value type so that a reload can compare old and new with `==`.
 public struct LinemasterConfig: Equatable, Sendable {
     /// Where the configuration was read from (shown in the pid file and in error messages).
     public var path: String
     public var supervisor: SupervisorSettings
+    public var ring: RingSettings
     public var workers: [WorkerSpec]
 
-    public init(path: String, supervisor: SupervisorSettings = .init(), workers: [WorkerSpec]) {
+    public init(
+        path: String, supervisor: SupervisorSettings = .init(), ring: RingSettings = .init(), workers: [WorkerSpec]
+    ) {
         self.path = path
         self.supervisor = supervisor
+        self.ring = ring
         self.workers = workers
     }
+}
+
+/// The `[ring]` section: the shared-memory ring that listeners fill and inserters drain.
+public struct RingSettings: Equatable, Sendable {
+    /// Size of the ring in bytes (`size = "64MiB"`), between `minimumSize` and `maximumSize`.
+    public var size: Int = 64 << 20
+
+    /// Below this a burst of UDP datagrams would fill the ring at once.
+    public static let minimumSize = 1 << 20
+    /// Far beyond what buffering between listeners and inserters needs; a typo guard.
+    public static let maximumSize = 16 << 30
+
+    public init(size: Int = 64 << 20) { self.size = size }
 }
 
 /// The `[supervisor]` section.
@@ -56,6 +73,14 @@ public struct WorkerSpec: Equatable, Sendable {
         self.start = start
         self.restart = restart
         self.count = count
+    }
+}
+
+extension WorkerSpec {
+    /// The names of the instances, as shown in ps and logs: `["ticker"]` when `count` is 1,
+    /// `["listener 1", "listener 2"]` when it is more.
+    public var instanceNames: [String] {
+        count == 1 ? [name] : (0..<max(count, 0)).map { "\(name) \($0 + 1)" }
     }
 }
 

@@ -1,0 +1,65 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+extension LinemasterConfig {
+    /// Reads and validates the file; throws ConfigError listing every problem.
+    ///
+    /// A file that cannot be read gives one problem such as
+    /// `cannot read etc/linemaster.toml: No such file or directory`.
+    public static func load(path: String) throws(ConfigError) -> LinemasterConfig {
+        let bytes: [UInt8]
+        do throws(ConfigProblem) {
+            bytes = try readFile(path)
+        } catch {
+            throw ConfigError(problems: [error])
+        }
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            throw ConfigError(problems: [ConfigProblem(file: path, line: 0, reason: "the file is not UTF-8 text")])
+        }
+        return try parse(text: text, path: path)
+    }
+
+    /// The same for text already in memory (path used in messages).
+    ///
+    /// Problems are listed in line order. After a TOML syntax error only the problems before
+    /// it are known, since what follows cannot be read reliably.
+    public static func parse(text: String, path: String) throws(ConfigError) -> LinemasterConfig {
+        let document = TOMLParser.parse(text)
+        var problems = document.problems(in: path)
+        var config = LinemasterConfig(path: path, workers: [])
+        if document.isComplete {
+            var decoder = ConfigDecoder(path: path)
+            config = decoder.decode(document.table)
+            problems += decoder.problems
+        }
+        guard problems.isEmpty else {
+            throw ConfigError(problems: problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element))
+        }
+        return config
+    }
+}
+
+/// The whole file, or the problem that prevents reading it, in the words of `strerror`.
+private func readFile(_ path: String) throws(ConfigProblem) -> [UInt8] {
+    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+    guard descriptor >= 0 else { throw unreadable(path) }
+    defer { close(descriptor) }
+    var bytes: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+    while true {
+        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+        if count == 0 { return bytes }
+        if count < 0 {
+            if errno == EINTR { continue }
+            throw unreadable(path)
+        }
+        bytes += buffer[..<count]
+    }
+}
+
+private func unreadable(_ path: String) -> ConfigProblem {
+    ConfigProblem(file: path, line: 0, reason: "cannot read \(path): \(String(cString: strerror(errno)))")
+}
