@@ -6,6 +6,9 @@ struct Linemaster: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "linemaster",
         abstract: "Supervise worker processes and ingest InfluxDB line protocol into PostgreSQL.",
-        subcommands: [ParseCommand.self]
+        subcommands: [
+            StartCommand.self, StopCommand.self, ReloadCommand.self, StatusCommand.self,
+            CheckConfigCommand.self, ParseCommand.self,
+        ]
     )
 }

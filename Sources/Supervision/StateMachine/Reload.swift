@@ -84,8 +84,6 @@ extension WorkerSpec {
 extension LinemasterConfig {
     /// Every worker instance in config order: `ticker`, or `listener 1`, `listener 2` when `count > 1`.
     var instances: [(name: String, spec: WorkerSpec)] {
-        workers.flatMap { spec in
-            spec.count == 1 ? [(spec.name, spec)] : (1...spec.count).map { ("\(spec.name) \($0)", spec) }
-        }
+        workers.flatMap { spec in spec.instanceNames.map { ($0, spec) } }
     }
 }

@@ -64,7 +64,7 @@ public struct SupervisorStateMachine {
     public mutating func databaseBecameReady(now: ContinuousClock.Instant) -> [SupervisorAction] {
         guard !databaseReady else { return [] }
         databaseReady = true
-        return [.log("database is ready")] + advance(now: now)
+        return [.log("the database is ready: database-ready workers may start")] + advance(now: now)
     }
 
     /// Backoff delays and SIGKILL deadlines that have passed.

@@ -1,0 +1,105 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `DATADIR/linemaster.pid`, like postmaster.pid: one fact per line, so that scripts can read it.
+///
+///     12345                          pid
+///     /srv/linemaster                data directory
+///     1763830000                     start time (seconds since the Unix epoch)
+///     /etc/linemaster.toml           config file
+///     /linemaster.0123456789abcdef   shared-memory segment
+///     ready                          starting, ready or stopping
+public struct PidFile: Sendable {
+    public struct Contents: Equatable, Sendable {
+        public var pid: Int32
+        public var dataDirectory: String
+        public var startTime: Int
+        public var configPath: String
+        public var sharedMemoryName: String
+        public var status: String
+    }
+
+    public static func path(dataDirectory: String) -> String { dataDirectory + "/linemaster.pid" }
+
+    let path: String
+    private(set) var contents: Contents
+
+    /// Creates the pid file with O_EXCL; a file left by a dead supervisor is replaced, a live
+    /// supervisor's makes this fail.
+    static func acquire(_ contents: Contents) throws(SupervisorError) -> PidFile {
+        let path = path(dataDirectory: contents.dataDirectory)
+        for _ in 0..<2 {
+            let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+            if fd >= 0 {
+                close(fd)
+                let file = PidFile(path: path, contents: contents)
+                try file.write()
+                return file
+            }
+            guard errno == EEXIST else { throw .system("creating \(path)", errno) }
+            if let holder = read(dataDirectory: contents.dataDirectory), isAlive(holder.pid) {
+                throw .alreadyRunning(pid: holder.pid, dataDirectory: contents.dataDirectory)
+            }
+            Log.write("removing stale pid file \(path)")
+            unlink(path)
+        }
+        throw .alreadyRunning(pid: 0, dataDirectory: contents.dataDirectory)
+    }
+
+    /// The pid file of `dataDirectory`, if there is a readable one.
+    public static func read(dataDirectory: String) -> Contents? {
+        guard let text = readTextFile(path(dataDirectory: dataDirectory)) else { return nil }
+        let lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        guard lines.count >= 6, let pid = Int32(lines[0]), let start = Int(lines[2]) else { return nil }
+        return Contents(pid: pid, dataDirectory: lines[1], startTime: start, configPath: lines[3],
+                        sharedMemoryName: lines[4], status: lines[5])
+    }
+
+    /// Whether a process with this pid exists (a zombie or another user's process counts).
+    public static func isAlive(_ pid: Int32) -> Bool {
+        pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
+    }
+
+    mutating func setStatus(_ status: SupervisorStatus) {
+        contents.status = status.rawValue
+        try? write()
+    }
+
+    func remove() {
+        unlink(path)
+    }
+
+    private func write() throws(SupervisorError) {
+        let c = contents
+        let text = [String(c.pid), c.dataDirectory, String(c.startTime), c.configPath, c.sharedMemoryName, c.status]
+            .joined(separator: "\n") + "\n"
+        try writeFileAtomically(path, text)
+    }
+}
+
+/// Writes through a temporary file and rename, so that readers never see half a file.
+func writeFileAtomically(_ path: String, _ text: String) throws(SupervisorError) {
+    let temporary = path + ".tmp"
+    let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
+    guard fd >= 0 else { throw .system("creating \(temporary)", errno) }
+    let bytes = Array(text.utf8)
+    let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
+    close(fd)
+    guard written == bytes.count, rename(temporary, path) == 0 else { throw .system("writing \(path)", errno) }
+}
+
+/// The whole file as text, or nil when it cannot be read.
+func readTextFile(_ path: String) -> String? {
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { return nil }
+    defer { close(fd) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+        if n <= 0 { break }
+        bytes += chunk[0..<n]
+    }
+    return String(decoding: bytes, as: UTF8.self)
+}

@@ -1,0 +1,147 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The supervisor process: the one loop that wires ``SupervisorStateMachine`` to real
+/// processes, like postmaster's ServerLoop. It sleeps in `poll` until a signal arrives or the
+/// next timer is due, then reaps children, applies what the state machine decided, and sleeps
+/// again. It never spins and never touches user data.
+public struct Supervisor {
+    private var machine: SupervisorStateMachine
+    private var pidFile: PidFile
+    private var sharedMemory: SharedMemory
+    private let signals: SignalReceiver
+    private let launcher: WorkerLauncher
+    private let dataDirectory: String
+    private var lastStatus = ""
+
+    /// Takes the data directory (pid file, signals, shared memory) for a supervisor that will run `config`.
+    public init(dataDirectory: String, config: LinemasterConfig) throws(SupervisorError) {
+        signals = try SignalReceiver()
+        self.dataDirectory = dataDirectory
+        let segmentSize = 1 << 20
+        let segmentName = SharedMemory.segmentName(dataDirectory: dataDirectory)
+        pidFile = try PidFile.acquire(.init(
+            pid: getpid(), dataDirectory: dataDirectory, startTime: Int(wallClockSeconds()),
+            configPath: config.path, sharedMemoryName: segmentName, status: SupervisorStatus.starting.rawValue))
+        do {
+            sharedMemory = try SharedMemory(dataDirectory: dataDirectory, size: segmentSize)
+        } catch {
+            pidFile.remove()
+            throw error
+        }
+        var pipeEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0 else { throw .system("pipe", errno) }
+        pipeEnds.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
+        // The write end stays open (and unused) for the supervisor's whole life: its closing,
+        // by exit or by SIGKILL, is what tells every worker that the supervisor is gone.
+        launcher = WorkerLauncher(deathPipe: pipeEnds[0], configPath: config.path)
+        machine = SupervisorStateMachine(config: config)
+    }
+
+    /// Runs until the last worker is gone after a shutdown; returns the exit status.
+    public mutating func run() -> Int32 {
+        Log.write("starting with \(machine.config.workers.count) worker definitions from \(machine.config.path), data directory \(dataDirectory)")
+        let now = ContinuousClock.now
+        if let code = perform(machine.start(now: now) + machine.databaseBecameReady(now: now)) { return code }
+        while true {
+            waitForEvent()
+            var actions: [SupervisorAction] = []
+            for signal in signals.drain() {
+                actions += handle(signal)
+            }
+            actions += reapChildren()
+            actions += machine.timerFired(now: .now)
+            if let code = perform(actions) { return code }
+        }
+    }
+
+    private func waitForEvent() {
+        var timeout: Int32 = -1
+        if let deadline = machine.nextDeadline {
+            let remaining = deadline - .now
+            timeout = remaining <= .zero ? 0 : Int32(min(remaining.seconds * 1000 + 1, 3_600_000))
+        }
+        var descriptor = pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)
+        _ = poll(&descriptor, 1, timeout)
+    }
+
+    private mutating func handle(_ signal: Int32) -> [SupervisorAction] {
+        switch signal {
+        case SIGHUP: return reload()
+        case SIGTERM: return machine.shutdownRequested(.smart, now: .now)
+        case SIGINT: return machine.shutdownRequested(.fast, now: .now)
+        case SIGQUIT: return machine.shutdownRequested(.immediate, now: .now)
+        default: return []
+        }
+    }
+
+    /// Re-reads the config file. A config that does not load is logged and the running one stays.
+    private mutating func reload() -> [SupervisorAction] {
+        guard machine.acceptsReload else { return [.log("received SIGHUP during shutdown: ignored")] }
+        do {
+            return machine.reload(try LinemasterConfig.load(path: machine.config.path), now: .now)
+        } catch {
+            return [.log("received SIGHUP; the configuration file has errors, keeping the current one:\n\(error)")]
+        }
+    }
+
+    /// SIGCHLD coalesces, so every exited child is collected in one go.
+    private mutating func reapChildren() -> [SupervisorAction] {
+        var actions: [SupervisorAction] = []
+        var status: Int32 = 0
+        while true {
+            let pid = waitpid(-1, &status, WNOHANG)
+            if pid <= 0 { break }
+            actions += machine.childExited(pid: pid, reason: ExitReason(waitStatus: status), now: .now)
+        }
+        return actions
+    }
+
+    /// Carries out actions (and the ones they lead to); returns an exit status when it is time to exit.
+    private mutating func perform(_ actions: [SupervisorAction]) -> Int32? {
+        var queue = actions[...]
+        while let action = queue.popFirst() {
+            switch action {
+            case .spawn(let instance, let spec, let statSlot):
+                queue += launch(instance: instance, spec: spec, statSlot: statSlot)
+            case .signal(let pid, let signal):
+                if kill(-pid, signal) != 0 { kill(pid, signal) }
+            case .recoverSharedMemory:
+                do { try sharedMemory.recover() } catch {
+                    Log.write("cannot recover shared memory: \(error); shutting down")
+                    queue += machine.shutdownRequested(.immediate, now: .now)
+                }
+            case .announce(let status):
+                pidFile.setStatus(status)
+            case .log(let message):
+                Log.write(message)
+            case .exit(let code, let removeSharedMemory):
+                if removeSharedMemory { sharedMemory.remove() }
+                unlink(StatusFile.path(dataDirectory: dataDirectory))
+                pidFile.remove()
+                Log.write("exiting with status \(code)")
+                return code
+            }
+        }
+        writeStatus()
+        return nil
+    }
+
+    private mutating func launch(instance: String, spec: WorkerSpec, statSlot: Int) -> [SupervisorAction] {
+        let fd = sharedMemory.segment.fd
+        switch launcher.launch(instance: instance, spec: spec, statSlot: statSlot, sharedMemory: fd) {
+        case .success(let pid): return machine.spawned(instance: instance, pid: pid, now: .now)
+        case .failure(let error): return machine.spawnFailed(instance: instance, reason: "\(error)", now: .now)
+        }
+    }
+
+    private mutating func writeStatus() {
+        let text = StatusFile.render(machine.statuses(now: .now), wallClockNow: wallClockSeconds())
+        let key = text.split(separator: "\n").map { $0.split(separator: "\t").enumerated().filter { $0.offset != 3 }.map(\.element) }
+        let signature = "\(key)"
+        guard signature != lastStatus else { return }
+        lastStatus = signature
+        try? writeFileAtomically(StatusFile.path(dataDirectory: dataDirectory), text)
+    }
+}

@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystem
+
+/// Starts worker processes: finds the executable, builds argv and the environment that carries
+/// the worker's capabilities, and spawns it with the death pipe and, when granted, the segment.
+struct WorkerLauncher {
+    /// Environment variables through which the supervisor talks to a worker. Workers read
+    /// them with the WorkerRuntime library; any inherited value is dropped before spawning.
+    enum Variable {
+        static let name = "LINEMASTER_WORKER_NAME"
+        static let statSlot = "LINEMASTER_STAT_SLOT"
+        static let deathPipe = "LINEMASTER_DEATH_FD"
+        static let sharedMemory = "LINEMASTER_SHM_FD"
+    }
+
+    /// Read end of the death pipe: every worker inherits it and sees EOF when the supervisor is gone.
+    let deathPipe: Int32
+    /// Where relative executable paths start: the config file's directory.
+    let configDirectory: String
+    /// The directory of the linemaster binary, searched for bare executable names before `PATH`.
+    let binaryDirectory: String
+    let baseEnvironment: [String]
+
+    init(deathPipe: Int32, configPath: String) {
+        self.deathPipe = deathPipe
+        configDirectory = directoryName(configPath)
+        binaryDirectory = directoryName(readLink("/proc/self/exe") ?? CommandLine.arguments[0])
+        baseEnvironment = Self.inheritedEnvironment()
+    }
+
+    /// Spawns one instance. The title `linemaster: NAME` is its argv[0], which is what ps shows.
+    func launch(instance: String, spec: WorkerSpec, statSlot: Int, sharedMemory: Int32?) -> Result<pid_t, LaunchError> {
+        guard let path = resolve(spec.executable) else {
+            return .failure(.notFound(spec.executable, searched: binaryDirectory))
+        }
+        var environment = baseEnvironment + [
+            "\(Variable.name)=\(instance)", "\(Variable.statSlot)=\(statSlot)", "\(Variable.deathPipe)=\(deathPipe)",
+        ]
+        var inherited = [deathPipe]
+        if spec.flags.contains(.sharedMemory), let sharedMemory {
+            environment.append("\(Variable.sharedMemory)=\(sharedMemory)")
+            inherited.append(sharedMemory)
+        }
+        let pid = withCStrings(["linemaster: \(instance)"] + spec.args) { argv in
+            withCStrings(environment) { envp in
+                lm_spawn(path, argv, envp, inherited, Int32(inherited.count), SIGKILL)
+            }
+        }
+        guard pid > 0 else { return .failure(.exec(path, errno)) }
+        return .success(pid)
+    }
+
+    /// A path with a slash is used as is (relative to the config file's directory); a bare
+    /// name is looked up next to the linemaster binary, then in `PATH`.
+    func resolve(_ executable: String) -> String? {
+        if executable.contains("/") {
+            let path = executable.hasPrefix("/") ? executable : configDirectory + "/" + executable
+            return access(path, X_OK) == 0 ? path : nil
+        }
+        let searchPath = String(cString: getenv("PATH") ?? strdup("/usr/bin:/bin"))
+        let directories = [binaryDirectory] + searchPath.split(separator: ":").map(String.init)
+        return directories.map { $0 + "/" + executable }.first { access($0, X_OK) == 0 }
+    }
+
+    private static func inheritedEnvironment() -> [String] {
+        var result: [String] = []
+        var entry = environ
+        while let pointer = entry.pointee {
+            let text = String(cString: pointer)
+            if !text.hasPrefix("LINEMASTER_") { result.append(text) }
+            entry += 1
+        }
+        return result
+    }
+}
+
+/// Why a worker process could not be started.
+enum LaunchError: Error, CustomStringConvertible {
+    case notFound(String, searched: String)
+    case exec(String, Int32)
+
+    var description: String {
+        switch self {
+        case .notFound(let name, let directory):
+            return "executable \"\(name)\" not found (looked next to linemaster in \(directory), then in PATH)"
+        case .exec(let path, let err):
+            return "cannot execute \(path): \(String(cString: strerror(err)))"
+        }
+    }
+}
+
+/// Calls `body` with a NULL-terminated C array of the strings.
+func withCStrings<R>(_ strings: [String], _ body: (UnsafePointer<UnsafeMutablePointer<CChar>?>) -> R) -> R {
+    let pointers = strings.map { strdup($0) } + [nil]
+    defer { pointers.forEach { free($0) } }
+    return pointers.withUnsafeBufferPointer { body($0.baseAddress!) }
+}
+
+func directoryName(_ path: String) -> String {
+    guard let slash = path.lastIndex(of: "/") else { return "." }
+    return slash == path.startIndex ? "/" : String(path[..<slash])
+}
+
+func readLink(_ path: String) -> String? {
+    var buffer = [CChar](repeating: 0, count: Int(PATH_MAX) + 1)
+    let n = readlink(path, &buffer, buffer.count - 1)
+    guard n > 0 else { return nil }
+    return String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self)
+}

@@ -1,0 +1,89 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CSystem
+import SharedRing
+
+/// The worker side of the contract with the supervisor: who this worker is, which capabilities
+/// it was granted, its process title, the signals it was sent, and the supervisor's death.
+///
+/// A worker executable calls ``Worker/start()`` first thing in `main`.
+public final class Worker: @unchecked Sendable {
+    /// The instance name, e.g. `listener 2`; `ps` shows `linemaster: listener 2 ...`.
+    public let name: String
+    /// This worker's statistics slot in the shared-memory segment.
+    public let statSlot: Int?
+    private let sharedMemoryFD: Int32?
+
+    private init(name: String, statSlot: Int?, sharedMemoryFD: Int32?) {
+        self.name = name
+        self.statSlot = statSlot
+        self.sharedMemoryFD = sharedMemoryFD
+    }
+
+    /// Reads the worker's environment, starts watching the death pipe (the process exits with
+    /// status 1 once the supervisor is gone), records SIGTERM, SIGHUP and SIGINT as flags, and
+    /// sets the title to `linemaster: NAME`. Outside a supervisor the name is the program's.
+    public static func start() -> Worker {
+        _ = CommandLine.arguments
+        let name = environment("LINEMASTER_WORKER_NAME") ?? String(CommandLine.arguments[0].split(separator: "/").last ?? "worker")
+        let worker = Worker(
+            name: name, statSlot: environment("LINEMASTER_STAT_SLOT").flatMap { Int($0) },
+            sharedMemoryFD: environment("LINEMASTER_SHM_FD").flatMap { Int32($0) })
+        if let fd = environment("LINEMASTER_DEATH_FD").flatMap({ Int32($0) }) {
+            lm_watch_death_pipe(fd)
+        }
+        for signal in [SIGTERM, SIGHUP, SIGINT] { lm_install_flag_handler(signal) }
+        worker.setActivity(nil)
+        return worker
+    }
+
+    /// Shows `linemaster: NAME ACTIVITY` in ps. Never put a secret here: any user can read it.
+    public func setActivity(_ activity: String?) {
+        let title = "linemaster: \(name)" + (activity.map { " " + $0 } ?? "")
+        lm_set_process_title(title)
+    }
+
+    /// Maps the shared-memory segment the supervisor granted; fails, naming the flag, when it did not.
+    public func attachSharedMemory() throws(CapabilityError) -> SharedSegment {
+        guard let fd = sharedMemoryFD else { throw .notGranted(.sharedMemory, worker: name) }
+        do { return try SharedSegment.attach(fd: fd) } catch { throw .unusable(.sharedMemory, "\(error)") }
+    }
+
+    /// Whether SIGTERM (or SIGINT) arrived since the last call: finish up and exit 0.
+    public func shouldStop() -> Bool {
+        let term = lm_take_signal_flag(SIGTERM) != 0
+        let int = lm_take_signal_flag(SIGINT) != 0
+        return term || int
+    }
+
+    /// Whether SIGHUP arrived since the last call: re-read settings, drop caches.
+    public func shouldReload() -> Bool {
+        lm_take_signal_flag(SIGHUP) != 0
+    }
+
+    private static func environment(_ variable: String) -> String? {
+        getenv(variable).map { String(cString: $0) }
+    }
+}
+
+/// A capability the supervisor grants through the worker's `flags`.
+public enum Capability: String, Sendable {
+    case sharedMemory = "shared-memory"
+    case database
+}
+
+/// A worker tried to use something its flags do not grant.
+public enum CapabilityError: Error, CustomStringConvertible {
+    case notGranted(Capability, worker: String)
+    case unusable(Capability, String)
+
+    public var description: String {
+        switch self {
+        case .notGranted(let capability, let worker):
+            return "worker \"\(worker)\" has no \(capability.rawValue) access: add \"\(capability.rawValue)\" to its flags in the configuration"
+        case .unusable(let capability, let reason):
+            return "\(capability.rawValue) granted but unusable: \(reason)"
+        }
+    }
+}

@@ -1,0 +1,25 @@
+import ArgumentParser
+import Supervision
+
+struct StatusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "status",
+        abstract: "Show every worker: name, pid, state, uptime, restarts, last exit.",
+        discussion: "Exit status: 0 when all is well, 1 when a worker is marked failed, 3 when no supervisor runs.")
+
+    @Option(name: .customShort("D"), help: "Data directory of the running supervisor.")
+    var dataDirectory: String
+
+    @Flag(help: "Print JSON: a `workers` array with name, pid, state, uptime, restarts, last_exit.")
+    var json = false
+
+    func run() throws {
+        let report: StatusReport
+        do { report = try StatusReport.read(dataDirectory: dataDirectory) } catch {
+            print("\(error)")
+            throw ExitCode(3)
+        }
+        print(json ? report.json() : report.text())
+        if report.hasFailedWorker { throw ExitCode(1) }
+    }
+}

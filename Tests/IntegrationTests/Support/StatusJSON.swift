@@ -1,0 +1,19 @@
+import Foundation
+
+/// Reads `linemaster status --json` the way a script would, with a real JSON parser.
+enum StatusJSON {
+    /// Worker entries by name, every value as text (`null` becomes a missing key).
+    static func parseWorkers(_ output: String) -> [String: [String: String]] {
+        guard let data = output.data(using: .utf8),
+              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let workers = root["workers"] as? [[String: Any]] else { return [:] }
+        var result: [String: [String: String]] = [:]
+        for worker in workers {
+            guard let name = worker["name"] as? String else { continue }
+            var fields: [String: String] = [:]
+            for (key, value) in worker where !(value is NSNull) { fields[key] = "\(value)" }
+            result[name] = fields
+        }
+        return result
+    }
+}
