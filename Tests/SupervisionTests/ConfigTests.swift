@@ -85,9 +85,9 @@ private func worker(_ extra: String...) -> String {
 }
 
 @Test func missingFileCannotBeRead() {
-    #expect(throws: ConfigError.self) { try LinemasterConfig.load(path: "/nonexistent/linemaster.toml") }
     do {
         _ = try LinemasterConfig.load(path: "/nonexistent/linemaster.toml")
+        Issue.record("a missing file was accepted")
     } catch {
         #expect(error.problems == [ConfigProblem(file: "/nonexistent/linemaster.toml", line: 0,
             reason: "cannot read /nonexistent/linemaster.toml: No such file or directory")])
@@ -297,4 +297,22 @@ private func worker(_ extra: String...) -> String {
         problem(4, #"worker has no executable: add executable = "/path/to/program""#),
         problem(5, #"duplicate worker name "w": already used on line 2"#),
     ])
+}
+
+@Test func endlessFileIsRefused() {
+    do {
+        _ = try LinemasterConfig.load(path: "/dev/zero")
+        Issue.record("/dev/zero was accepted")
+    } catch {
+        #expect(error.problems.map(\.reason) == ["the file is larger than 1MiB: is it really a configuration?"])
+    }
+}
+
+@Test func directoryCannotBeRead() {
+    do {
+        _ = try LinemasterConfig.load(path: "/")
+        Issue.record("/ was accepted")
+    } catch {
+        #expect(error.problems.map(\.reason) == ["cannot read /: Is a directory"])
+    }
 }
