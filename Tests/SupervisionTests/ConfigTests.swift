@@ -85,9 +85,9 @@ private func worker(_ extra: String...) -> String {
 }
 
 @Test func missingFileCannotBeRead() {
-    #expect(throws: ConfigError.self) { try LinemasterConfig.load(path: "/nonexistent/linemaster.toml") }
     do {
         _ = try LinemasterConfig.load(path: "/nonexistent/linemaster.toml")
+        Issue.record("a missing file was accepted")
     } catch {
         #expect(error.problems == [ConfigProblem(file: "/nonexistent/linemaster.toml", line: 0,
             reason: "cannot read /nonexistent/linemaster.toml: No such file or directory")])
@@ -132,6 +132,11 @@ private func worker(_ extra: String...) -> String {
     #expect(Duration.seconds(90).configText == "1m30s")
     #expect(Duration.milliseconds(500).configText == "500ms")
     #expect(Duration.zero.configText == "0s")
+    #expect(Duration.seconds(3 * 3600 + 5).configText == "3h5s")
+}
+
+@Test func hugeDurationsPrintWithoutOverflow() {
+    #expect(Duration.seconds(Int64.max).configText.hasSuffix("7s"))
 }
 
 @Test func unknownKeyIsRefusedWithASuggestion() {
@@ -285,4 +290,29 @@ private func worker(_ extra: String...) -> String {
     #expect(ByteSize.format(64 << 20) == "64MiB")
     #expect(ByteSize.format(1536 << 10) == "1536KiB")
     #expect(ByteSize.format(100) == "100B")
+}
+
+@Test func duplicateNameIsReportedEvenWhenTheWorkerHasOtherProblems() {
+    #expect(problems(worker() + "[[worker]]\nname = \"w\"\n") == [
+        problem(4, #"worker has no executable: add executable = "/path/to/program""#),
+        problem(5, #"duplicate worker name "w": already used on line 2"#),
+    ])
+}
+
+@Test func endlessFileIsRefused() {
+    do {
+        _ = try LinemasterConfig.load(path: "/dev/zero")
+        Issue.record("/dev/zero was accepted")
+    } catch {
+        #expect(error.problems.map(\.reason) == ["the file is larger than 1MiB: is it really a configuration?"])
+    }
+}
+
+@Test func directoryCannotBeRead() {
+    do {
+        _ = try LinemasterConfig.load(path: "/")
+        Issue.record("/ was accepted")
+    } catch {
+        #expect(error.problems.map(\.reason) == ["cannot read /: Is a directory"])
+    }
 }

@@ -232,3 +232,12 @@ private func entry(_ key: String, _ line: Int, _ kind: TOMLValue.Kind) -> TOMLTa
 @Test func documentOfCommentsIsAnEmptyTable() throws {
     #expect(try read("\n# only a comment\n\n") == TOMLTable())
 }
+
+@Test func byteOrderMarkIsSkipped() throws {
+    #expect(try read("\u{FEFF}a = 1\n") == TOMLTable(entries: [entry("a", 1, .integer(1))]))
+}
+
+@Test func deeplyNestedArraysAreRefusedInsteadOfExhaustingTheStack() {
+    let text = "a = " + String(repeating: "[", count: 10_000)
+    #expect(problems(text) == [problem(1, "arrays and inline tables are nested too deeply")])
+}

@@ -29,17 +29,20 @@ extension LinemasterConfig {
     public static func parse(text: String, path: String) throws(ConfigError) -> LinemasterConfig {
         let document = TOMLParser.parse(text)
         var problems = document.problems(in: path)
-        var config = LinemasterConfig(path: path, workers: [])
-        if document.isComplete {
-            var decoder = ConfigDecoder(path: path)
-            config = decoder.decode(document.table)
-            problems += decoder.problems
-        }
-        guard problems.isEmpty else {
-            throw ConfigError(problems: problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element))
-        }
+        // After a syntax error the rest of the file is unknown; checking the part before it would
+        // report missing keys that are merely unread.
+        guard document.isComplete else { throw ConfigError(problems: inLineOrder(problems)) }
+        var decoder = ConfigDecoder(path: path)
+        let config = decoder.decode(document.table)
+        problems += decoder.problems
+        guard problems.isEmpty else { throw ConfigError(problems: inLineOrder(problems)) }
         return config
     }
+}
+
+/// Sorted by line; problems of the same line keep the order in which they were found.
+private func inLineOrder(_ problems: [ConfigProblem]) -> [ConfigProblem] {
+    problems.enumerated().sorted { ($0.element.line, $0.offset) < ($1.element.line, $1.offset) }.map(\.element)
 }
 
 /// The whole file, or the problem that prevents reading it, in the words of `strerror`.
@@ -57,8 +60,14 @@ private func readFile(_ path: String) throws(ConfigProblem) -> [UInt8] {
             throw unreadable(path)
         }
         bytes += buffer[..<count]
+        guard bytes.count <= maximumFileSize else {
+            throw ConfigProblem(file: path, line: 0, reason: "the file is larger than 1MiB: is it really a configuration?")
+        }
     }
 }
+
+/// A guard against `-c /dev/zero` and other mistakes that would otherwise read forever.
+private let maximumFileSize = 1 << 20
 
 private func unreadable(_ path: String) -> ConfigProblem {
     ConfigProblem(file: path, line: 0, reason: "cannot read \(path): \(String(cString: strerror(errno)))")

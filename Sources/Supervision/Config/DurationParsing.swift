@@ -28,12 +28,9 @@ extension Duration {
     public var configText: String {
         if self < .zero { return "-" + (Duration.zero - self).configText }
         let (seconds, attoseconds) = components
-        var milliseconds = seconds * 1000 + attoseconds / 1_000_000_000_000_000
-        var parts = ""
-        for unit in durationUnits where milliseconds >= unit.milliseconds {
-            parts += "\(milliseconds / unit.milliseconds)\(unit.name)"
-            milliseconds %= unit.milliseconds
-        }
+        // Hours, minutes and seconds from whole seconds, so that no multiplication can overflow.
+        let values = [seconds / 3600, seconds % 3600 / 60, seconds % 60, attoseconds / 1_000_000_000_000_000]
+        let parts = zip(values, durationUnits).filter { $0.0 > 0 }.map { "\($0.0)\($0.1.name)" }.joined()
         return parts.isEmpty ? "0s" : parts
     }
 }

@@ -4,8 +4,12 @@ extension TOMLParser {
         let line = cursor.line
         switch cursor.current {
         case UInt8(ascii: "\""), UInt8(ascii: "'"): return TOMLValue(.string(try cursor.readString()), line: line)
-        case UInt8(ascii: "["): return try parseArray()
-        case UInt8(ascii: "{"): return try parseInlineTable()
+        case UInt8(ascii: "["), UInt8(ascii: "{"):
+            // Bounded so that a malformed file cannot exhaust the stack.
+            guard nesting < 64 else { throw cursor.error("arrays and inline tables are nested too deeply") }
+            nesting += 1
+            defer { nesting -= 1 }
+            return try cursor.current == UInt8(ascii: "[") ? parseArray() : parseInlineTable()
         default: return TOMLValue(try cursor.readBareValue(), line: line)
         }
     }

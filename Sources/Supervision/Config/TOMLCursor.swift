@@ -13,7 +13,11 @@ struct TOMLCursor {
     private(set) var offset = 0
     private(set) var line = 1
 
-    init(_ text: String) { bytes = Array(text.utf8) }
+    init(_ text: String) {
+        // A byte order mark, which some editors write, is skipped rather than read as a key.
+        let utf8 = Array(text.utf8)
+        bytes = utf8.starts(with: [0xEF, 0xBB, 0xBF]) ? Array(utf8.dropFirst(3)) : utf8
+    }
 
     var isAtEnd: Bool { offset >= bytes.count }
     var current: UInt8? { peek(0) }

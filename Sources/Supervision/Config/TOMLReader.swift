@@ -30,6 +30,8 @@ struct TOMLParser {
     var cursor: TOMLCursor
     /// Problems that do not stop the reading, such as duplicate keys.
     private(set) var problems: [TOMLSyntaxError] = []
+    /// How many arrays and inline tables enclose the value being read.
+    var nesting = 0
 
     private init(_ text: String) { cursor = TOMLCursor(text) }
 

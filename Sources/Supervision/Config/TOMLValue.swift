@@ -18,6 +18,7 @@ public struct TOMLValue: Equatable, Sendable {
     /// 1-based line where the value starts (for a table: its `[header]` line).
     public var line: Int
 
+    /// A value of `kind` that starts on `line`.
     public init(_ kind: Kind, line: Int) {
         self.kind = kind
         self.line = line
@@ -45,6 +46,7 @@ public struct TOMLTable: Equatable, Sendable {
         public var line: Int
         public var value: TOMLValue
 
+        /// `key = value`, with the key on `line`.
         public init(key: String, line: Int, value: TOMLValue) {
             self.key = key
             self.line = line
@@ -52,8 +54,10 @@ public struct TOMLTable: Equatable, Sendable {
         }
     }
 
+    /// The keys in the order they appear; TOML forbids duplicates, so each key is here once.
     public var entries: [Entry]
 
+    /// A table with these entries, in this order.
     public init(entries: [Entry] = []) { self.entries = entries }
 
     /// The value of `key`, or nil when the table does not have it.

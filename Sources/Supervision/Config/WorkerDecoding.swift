@@ -25,7 +25,8 @@ extension ConfigDecoder {
         return workers
     }
 
-    /// One worker, or nil when it lacks a name or an executable (both reported).
+    /// One worker, or nil when it has no valid name (reported). A worker without an executable
+    /// is returned all the same, so that its name is still checked against the others.
     private mutating func decodeWorker(_ table: TOMLTable, line: Int) -> (WorkerSpec, nameLine: Int)? {
         var worker = WorkerSpec(name: "", executable: "")
         var name: (text: String, line: Int)?
@@ -55,8 +56,8 @@ extension ConfigDecoder {
         if executable == nil && table["executable"] == nil {
             report(line: line, "worker has no executable: add executable = \"/path/to/program\"")
         }
-        guard let name, let executable else { return nil }
-        (worker.name, worker.executable) = (name.text, executable)
+        guard let name else { return nil }
+        (worker.name, worker.executable) = (name.text, executable ?? "")
         return (worker, name.line)
     }
 
