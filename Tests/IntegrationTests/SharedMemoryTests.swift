@@ -1,0 +1,42 @@
+import Glibc
+import Testing
+
+@Suite struct SharedMemoryCapability {
+    @Test func onlyWorkersWithTheFlagCanAttachAndTheSegmentIsPrivate() throws {
+        let supervisor = SupervisorProcess(config: """
+            [[worker]]
+            name = "granted"
+            executable = "TESTWORKER"
+            args = ["--attach-shm", "--report", "REPORT"]
+            flags = ["shared-memory"]
+            [[worker]]
+            name = "denied"
+            executable = "TESTWORKER"
+            args = ["--attach-shm", "--report", "REPORT"]
+            """)
+        try supervisor.startReady()
+        try waitUntil("both workers tried to attach") { supervisor.reports().filter { !$0.hasSuffix("started") }.count == 2 }
+        let reports = supervisor.reports()
+        #expect(reports.contains { $0.contains("granted: attached") })
+        #expect(reports.contains { $0.contains("denied: refused: worker \"denied\" has no shared-memory access") })
+
+        let segment = "/dev/shm" + (supervisor.pidFileLines()?[4] ?? "?")
+        var info = stat()
+        #expect(stat(segment, &info) == 0)
+        #expect(info.st_mode & 0o777 == 0o600)
+        supervisor.signal(SIGTERM)
+        #expect(supervisor.waitForExit()?.exitCode == 0)
+        #expect(access(segment, F_OK) != 0)
+    }
+
+    @Test func workersInheritTheSupervisorsEnvironment() throws {
+        let supervisor = SupervisorProcess(config: """
+            [[worker]]
+            name = "env"
+            executable = "./env.sh"
+            """)
+        writeScript(supervisor.directory + "/env.sh", "echo \"$INHERITED_TEST_VALUE\" > \(supervisor.reportPath); exec sleep 60")
+        try supervisor.startReady(environment: ["INHERITED_TEST_VALUE=inherited-42"])
+        try waitUntil("the worker wrote its environment") { supervisor.reports() == ["inherited-42"] }
+    }
+}
