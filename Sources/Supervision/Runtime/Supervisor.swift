@@ -13,19 +13,19 @@ public struct Supervisor {
     private let signals: SignalReceiver
     private let launcher: WorkerLauncher
     private let dataDirectory: String
-    private var lastStatus = ""
+    /// What the status file says, uptimes left out (they change without anything happening).
+    private var lastStatus: [WorkerStatus] = []
 
     /// Takes the data directory (pid file, signals, shared memory) for a supervisor that will run `config`.
     public init(dataDirectory: String, config: LinemasterConfig) throws(SupervisorError) {
         signals = try SignalReceiver()
         self.dataDirectory = dataDirectory
-        let segmentSize = 1 << 20
         let segmentName = SharedMemory.segmentName(dataDirectory: dataDirectory)
         pidFile = try PidFile.acquire(.init(
             pid: getpid(), dataDirectory: dataDirectory, startTime: Int(wallClockSeconds()),
             configPath: config.path, sharedMemoryName: segmentName, status: SupervisorStatus.starting.rawValue))
         do {
-            sharedMemory = try SharedMemory(dataDirectory: dataDirectory, size: segmentSize)
+            sharedMemory = try SharedMemory(dataDirectory: dataDirectory, size: config.ring.size)
         } catch {
             pidFile.remove()
             throw error
@@ -137,11 +137,11 @@ public struct Supervisor {
     }
 
     private mutating func writeStatus() {
-        let text = StatusFile.render(machine.statuses(now: .now), wallClockNow: wallClockSeconds())
-        let key = text.split(separator: "\n").map { $0.split(separator: "\t").enumerated().filter { $0.offset != 3 }.map(\.element) }
-        let signature = "\(key)"
-        guard signature != lastStatus else { return }
-        lastStatus = signature
-        try? writeFileAtomically(StatusFile.path(dataDirectory: dataDirectory), text)
+        let statuses = machine.statuses(now: .now)
+        let withoutUptimes = statuses.map { var s = $0; s.uptime = nil; return s }
+        guard withoutUptimes != lastStatus else { return }
+        lastStatus = withoutUptimes
+        try? writeFileAtomically(StatusFile.path(dataDirectory: dataDirectory),
+                                 StatusFile.render(statuses, wallClockNow: wallClockSeconds()))
     }
 }
