@@ -12,8 +12,10 @@ extension Problem {
         case .expectedTagValue(let key):
             return "expected tag value after tag key \(q(key))=, found none"
         case .missingFieldSet(let found):
-            let what = found.map { $0 == 0x0A || $0 == 0x0D ? "end of line" : describe($0) } ?? "end of input"
-            return "missing field set: expected a space and at least one field after measurement and tags, found \(what)"
+            if let b = found, b != 0x0A && b != 0x0D {
+                return "unexpected character \(describe(b)) in measurement or tag set: expected ',' before a tag or a space before the fields"
+            }
+            return "missing field set: expected a space and at least one field after measurement and tags, found \(describe(found))"
         case .expectedFieldKey(let found):
             return "expected field key, found \(describe(found))"
         case .expectedEqualsAfterFieldKey(let key, let found):
@@ -48,7 +50,7 @@ extension Problem {
         case .unrecognized: return "expected a number, an integer with suffix i or u, a boolean or a quoted string"
         case .integer: return "expected a decimal integer before the suffix i"
         case .unsigned: return "expected an unsigned decimal integer before the suffix u"
-        case .float: return "expected a finite number (NaN and Inf are not allowed)"
+        case .float: return "expected a number such as 1, -2.5 or 1e-3 (NaN and Inf are not allowed), an integer with suffix i or u, a boolean or a quoted string"
         case .boolean: return "expected t, T, true, True, TRUE, f, F, false, False or FALSE"
         }
     }
@@ -71,7 +73,7 @@ func describe(_ byte: UInt8?) -> String {
     case 0x0D: return "'\\r'"
     case 0x20: return "space"
     case 0x21..<0x7F: return "'\(Character(Unicode.Scalar(b)))'"
-    default: return "byte 0x" + String(b, radix: 16, uppercase: true)
+    default: return "byte 0x" + (b < 0x10 ? "0" : "") + String(b, radix: 16, uppercase: true)
     }
 }
 
@@ -88,7 +90,7 @@ func quote(_ input: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
         case "\u{FFFD}": text += "\\uFFFD"
         default:
             if scalar.value < 0x20 || scalar.value == 0x7F {
-                text += "\\x" + String(scalar.value, radix: 16, uppercase: true)
+                text += "\\x" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16, uppercase: true)
             } else {
                 text.unicodeScalars.append(scalar)
             }
