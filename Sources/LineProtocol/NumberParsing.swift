@@ -33,6 +33,15 @@ enum NumberParsing {
     static func uint64(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) throws(NumberProblem) -> UInt64 {
         guard start < end else { throw .syntax }
         var value: UInt64 = 0
+        if end - start <= 19 {
+            // 19 digits cannot overflow 64 bits.
+            for i in start..<end {
+                let digit = p[i] &- UInt8(ascii: "0")
+                guard digit < 10 else { throw .syntax }
+                value = value &* 10 &+ UInt64(digit)
+            }
+            return value
+        }
         var overflow = false
         for i in start..<end {
             let digit = p[i] &- UInt8(ascii: "0")

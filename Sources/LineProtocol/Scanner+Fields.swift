@@ -47,7 +47,7 @@ extension Scanner {
         guard pos < end else { throw ScanFailure(.expectedFieldValue(key: key), at: pos) }
         if p[pos] == UInt8(ascii: "\"") { return try scanString(key: key) }
         let start = pos
-        while pos < end && table[Int(p[pos])] & ByteClass.fieldValueStop == 0 { pos += 1 }
+        pos = tokenEnd(from: start)
         if pos == start { throw ScanFailure(.expectedFieldValue(key: key), at: start) }
         return try decodeValue(start, pos, key: key)
     }
@@ -116,6 +116,14 @@ extension Scanner {
         pos += 1
         if seen & ByteClass.nonASCII != 0 { try checkUTF8(start, pos - 1, .stringValue) }
         return .string(text)
+    }
+
+    /// The end of an unquoted field value or timestamp starting at `start`: the next `,`, space, CR or LF.
+    @inline(__always)
+    func tokenEnd(from start: Int) -> Int {
+        var i = start
+        while i < end && table[Int(p[i])] & ByteClass.fieldValueStop == 0 { i += 1 }
+        return i
     }
 
     /// The offset just after the first LF at or after `offset` (or the end of input).

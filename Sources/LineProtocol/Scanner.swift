@@ -47,7 +47,9 @@ struct Scanner {
 
     @inline(__always)
     mutating func skipSpaces() {
-        while pos < end && p[pos] == UInt8(ascii: " ") { pos += 1 }
+        var i = pos
+        while i < end && p[i] == UInt8(ascii: " ") { i += 1 }
+        pos = i
     }
 
     /// Advances over an element that ends at a byte of class `stop`; a backslash followed by a byte
