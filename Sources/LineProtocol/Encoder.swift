@@ -1,0 +1,98 @@
+/// Writes points as line protocol that ``LineParser`` (and the reference) reads back unchanged.
+public struct LineProtocolEncoder: Sendable {
+    /// The unit timestamps are written in; times are divided by it, rounding toward zero.
+    public var precision: Precision
+
+    public init(precision: Precision = .nanoseconds) {
+        self.precision = precision
+    }
+
+    /// Appends `point` as one line, ending in a line feed, to `out`.
+    /// Throws when the point cannot be written (see ``LineProtocolEncodingError``); `out` is then unchanged.
+    public func append(_ point: Point, to out: inout [UInt8]) throws(LineProtocolEncodingError) {
+        try validate(point)
+        EscapeRule.measurement.appendEscaped(point.measurement.utf8, to: &out)
+        for tag in point.tags {
+            out.append(UInt8(ascii: ","))
+            EscapeRule.name.appendEscaped(tag.key.utf8, to: &out)
+            out.append(UInt8(ascii: "="))
+            EscapeRule.name.appendEscaped(tag.value.utf8, to: &out)
+        }
+        for (i, field) in point.fields.enumerated() {
+            out.append(i == 0 ? UInt8(ascii: " ") : UInt8(ascii: ","))
+            EscapeRule.name.appendEscaped(field.key.utf8, to: &out)
+            out.append(UInt8(ascii: "="))
+            appendValue(field.value, to: &out)
+        }
+        out.append(UInt8(ascii: " "))
+        out.append(contentsOf: String(precision.units(fromNanoseconds: point.time)).utf8)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    /// `point` as one line of line protocol, ending in a line feed.
+    public func encode(_ point: Point) throws(LineProtocolEncodingError) -> String {
+        var out: [UInt8] = []
+        try append(point, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func appendValue(_ value: FieldValue, to out: inout [UInt8]) {
+        switch value {
+        case .float(let x):
+            out.append(contentsOf: x.description.utf8)
+        case .int(let x):
+            out.append(contentsOf: String(x).utf8)
+            out.append(UInt8(ascii: "i"))
+        case .uint(let x):
+            out.append(contentsOf: String(x).utf8)
+            out.append(UInt8(ascii: "u"))
+        case .bool(let b):
+            out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .string(let s):
+            out.append(UInt8(ascii: "\""))
+            EscapeRule.string.appendEscaped(s.utf8, to: &out)
+            out.append(UInt8(ascii: "\""))
+        }
+    }
+}
+
+/// Why a point cannot be written as line protocol.
+public struct LineProtocolEncodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+}
+
+extension LineProtocolEncoder {
+    /// Refuses what line protocol cannot carry: empty names or tag values, control characters in
+    /// names (CR and LF in tag values), a measurement starting with `#` (a comment), names ending in
+    /// a backslash (the separator after it would read as escaped), no fields, NaN and infinities,
+    /// and repeated tag keys (the parser rejects them).
+    func validate(_ point: Point) throws(LineProtocolEncodingError) {
+        func fail(_ message: String) -> LineProtocolEncodingError { LineProtocolEncodingError(message: message) }
+        try checkName(point.measurement, "measurement")
+        if point.measurement.utf8.first == UInt8(ascii: "#") { throw fail("measurement \"\(point.measurement)\" starts with '#'") }
+        var seen = Set<String>()
+        for tag in point.tags {
+            try checkName(tag.key, "tag key")
+            guard seen.insert(tag.key).inserted else { throw fail("duplicate tag key \"\(tag.key)\"") }
+            let v = Array(tag.value.utf8)
+            if v.isEmpty { throw fail("empty value for tag \"\(tag.key)\"") }
+            if v.contains(0x0A) || v.contains(0x0D) { throw fail("line break in value of tag \"\(tag.key)\"") }
+            if v.last == 0x5C { throw fail("value of tag \"\(tag.key)\" ends with a backslash") }
+        }
+        if point.fields.isEmpty { throw fail("point has no fields") }
+        for field in point.fields {
+            try checkName(field.key, "field key")
+            if case .float(let x) = field.value, !x.isFinite { throw fail("field \"\(field.key)\" is \(x)") }
+        }
+    }
+
+    private func checkName(_ name: String, _ what: String) throws(LineProtocolEncodingError) {
+        let bytes = Array(name.utf8)
+        guard !bytes.isEmpty else { throw LineProtocolEncodingError(message: "empty \(what)") }
+        if bytes.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+            throw LineProtocolEncodingError(message: "control character in \(what) \(name.debugDescription)")
+        }
+        if bytes.last == 0x5C { throw LineProtocolEncodingError(message: "\(what) \"\(name)\" ends with a backslash") }
+    }
+}

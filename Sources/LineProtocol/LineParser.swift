@@ -1,0 +1,128 @@
+/// Parses InfluxDB line protocol as the reference decoder (influxdata/line-protocol v2) does.
+///
+/// One parser per thread; it keeps scratch space between calls so that parsing does not allocate.
+/// Each line is accepted or rejected on its own: a bad line is reported and skipped, and the next
+/// line is parsed normally.
+///
+/// ```swift
+/// let parser = LineParser(precision: .nanoseconds)
+/// datagram.withUnsafeBytes { bytes in
+///     parser.parse(bytes, defaultTime: now) { point in
+///         ring.append(point)              // point borrows `bytes`: copy what you keep
+///     } onError: { error in
+///         log("\(error)")                 // "line 3, column 17: invalid field value ..."
+///     }
+/// }
+/// ```
+public final class LineParser {
+    /// The unit of the timestamps in the input.
+    public let precision: Precision
+
+    private var tags: UnsafeMutablePointer<RawTag>
+    private var tagCapacity = 16
+    private var fields: UnsafeMutablePointer<RawField>
+    private var fieldCapacity = 16
+
+    /// Creates a parser for timestamps in `precision`.
+    public init(precision: Precision = .nanoseconds) {
+        self.precision = precision
+        tags = .allocate(capacity: tagCapacity)
+        fields = .allocate(capacity: fieldCapacity)
+    }
+
+    deinit {
+        tags.deallocate()
+        fields.deallocate()
+    }
+
+    /// Parses every line in `input`, calling `onPoint` for each accepted line and `onError` for each
+    /// rejected one, in input order.
+    ///
+    /// - Parameters:
+    ///   - input: Line protocol bytes; the last line needs no line feed.
+    ///   - defaultTime: Nanoseconds since the epoch for lines without a timestamp; it is truncated
+    ///     to the precision first, as the reference does.
+    ///   - firstLine: The line number of the first line of `input`, for points and errors.
+    ///   - onPoint: Receives each accepted line, borrowed: valid only during the call.
+    ///   - onError: Receives each rejected line.
+    public func parse(
+        _ input: UnsafeRawBufferPointer,
+        defaultTime: Int64,
+        firstLine: Int = 1,
+        onPoint: (PointView) throws -> Void,
+        onError: (LineProtocolError) throws -> Void
+    ) rethrows {
+        guard let base = input.baseAddress, input.count > 0 else { return }
+        var scanner = Scanner(
+            p: base.assumingMemoryBound(to: UInt8.self), end: input.count, table: ByteClass.table,
+            tags: tags, tagCapacity: tagCapacity, fields: fields, fieldCapacity: fieldCapacity)
+        defer {
+            tags = scanner.tags
+            tagCapacity = scanner.tagCapacity
+            fields = scanner.fields
+            fieldCapacity = scanner.fieldCapacity
+        }
+        let defaultTime = precision.truncate(defaultTime)
+        var line = firstLine
+        while scanner.skipToEntry(line: &line) {
+            let entryStart = scanner.pos
+            let point: PointView
+            do throws(ScanFailure) {
+                point = try scanner.scanEntry(precision: precision, defaultTime: defaultTime, line: line)
+            } catch {
+                try onError(scanner.error(for: error, entryStart: entryStart, line: line))
+                let resume = error.resume ?? scanner.lineEnd(after: max(error.offset, scanner.pos))
+                line += scanner.countLineFeeds(entryStart..<resume)
+                scanner.pos = resume
+                continue
+            }
+            try onPoint(point)
+            line += scanner.newlinesInStrings + (scanner.p[scanner.pos - 1] == UInt8(ascii: "\n") ? 1 : 0)
+        }
+    }
+}
+
+extension Scanner {
+    /// Reads one line (entry) starting at a measurement name.
+    @inline(__always)
+    mutating func scanEntry(precision: Precision, defaultTime: Int64, line: Int) throws(ScanFailure) -> PointView {
+        newlinesInStrings = 0
+        let measurement = try scanMeasurement()
+        try scanTags()
+        let time: Int64
+        if try scanFields() {
+            time = try scanTimestamp(precision: precision, defaultTime: defaultTime)
+        } else {
+            try scanLineEnd()
+            time = defaultTime
+        }
+        if tagCount > 1, let duplicate = duplicateTagKey() {
+            let key = tags[duplicate].key.raw
+            let start = key.baseAddress! - p
+            throw ScanFailure(.duplicateTagKey(start..<start + key.count), at: start, resume: pos)
+        }
+        return PointView(
+            measurement: measurement,
+            tags: PointView.Tags(storage: UnsafeBufferPointer(start: tags, count: tagCount)),
+            fields: PointView.Fields(storage: UnsafeBufferPointer(start: fields, count: fieldCount)),
+            time: time,
+            line: line)
+    }
+
+    func countLineFeeds(_ range: Range<Int>) -> Int {
+        var n = 0
+        for i in range where p[i] == UInt8(ascii: "\n") { n += 1 }
+        return n
+    }
+
+    /// The user-facing error for `failure`, with the line and column of its offset.
+    func error(for failure: ScanFailure, entryStart: Int, line: Int) -> LineProtocolError {
+        let offset = min(failure.offset, end)
+        var lineStart = offset
+        while lineStart > 0 && p[lineStart - 1] != UInt8(ascii: "\n") { lineStart -= 1 }
+        return LineProtocolError(
+            line: line + countLineFeeds(entryStart..<offset),
+            column: offset - lineStart + 1,
+            message: failure.problem.message(in: UnsafeBufferPointer(start: p, count: end)))
+    }
+}
