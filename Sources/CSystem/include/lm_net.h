@@ -1,0 +1,14 @@
+// UDP receiving that Swift's Glibc module does not offer: recvmmsg (a GNU extension).
+#ifndef LM_NET_H
+#define LM_NET_H
+
+#include <stddef.h>
+
+/// Receives up to `count` datagrams from `fd` in one system call (recvmmsg, MSG_DONTWAIT) into
+/// `count` consecutive buffers of `buffer_size` bytes each. Stores each datagram's length in
+/// `lengths[i]` and sets `truncated[i]` when it did not fit. Returns the number received, 0 when
+/// none was waiting, or -1 with errno.
+int lm_receive_datagrams(int fd, unsigned char *buffers, size_t buffer_size, unsigned count,
+                         size_t *lengths, int *truncated);
+
+#endif
