@@ -69,10 +69,13 @@ struct RecordHeader {
     @inline(__always)
     var payload: UnsafeMutableRawPointer { address + RecordFormat.headerSize }
 
+    /// ``RecordFormat/committed`` or ``RecordFormat/released`` if a record at `position` starts
+    /// here, nil otherwise (space not yet committed, or a header of an earlier lap).
     @inline(__always)
     func state(at position: UInt64) -> UInt64? {
         let word = lm_load_acquire_u64(stateWord)
-        return word & ~UInt64(RecordFormat.alignment - 1) == position ? word & UInt64(RecordFormat.alignment - 1) : nil
+        guard word == position | RecordFormat.committed || word == position | RecordFormat.released else { return nil }
+        return word & UInt64(RecordFormat.alignment - 1)
     }
 
     @inline(__always)
