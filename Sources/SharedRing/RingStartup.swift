@@ -12,12 +12,15 @@ extension SharedRing {
     /// - a ring of another layout version: an error, since a different linemaster can still
     ///   drain it; replacing it would throw its rows away.
     ///
-    /// Precondition, as for ``recover()``: no other process is attached to the segment.
+    /// Recovery needs that no other process is attached (see ``recover()``): if workers of an
+    /// earlier supervisor still have the segment mapped, this throws ``SharedRingError/inUse(segment:pids:)``.
     public static func openOrCreate(name: String, size: Int) throws(SharedRingError) -> (SharedRing, RecoveryReport) {
         let capacity = SegmentLayout.capacity(forRequestedSize: size)
         guard capacity >= SegmentLayout.minimumCapacity else {
             throw .sizeTooSmall(requested: size, minimum: SegmentLayout.minimumCapacity)
         }
+        let attached = SharedSegment.processesAttached(name: name)
+        guard attached.isEmpty else { throw .inUse(segment: name, pids: attached) }
         let existing: SharedSegment?
         do { existing = try SharedSegment.open(name: name) } catch { throw .segment(error) }
         guard let existing else {

@@ -9,6 +9,10 @@ public enum SharedRingError: Error, CustomStringConvertible {
     /// The segment holds a ring of another layout version; recreating it would lose its rows.
     case unsupportedVersion(segment: String, version: UInt32)
 
+    /// Processes of an earlier run still have the segment mapped; recovering it under them would
+    /// corrupt it. They exit by themselves when they notice their supervisor is gone.
+    case inUse(segment: String, pids: [Int32])
+
     public var description: String {
         switch self {
         case .segment(let error):
@@ -17,6 +21,9 @@ public enum SharedRingError: Error, CustomStringConvertible {
             return "ring size \(requested) bytes is too small: use at least \(minimum) bytes ([ring] size)"
         case .invalidHeader(let segment, let reason):
             return "shared memory segment \(segment) is not a usable ring: \(reason); restart the supervisor to recreate it"
+        case .inUse(let segment, let pids):
+            return "shared memory segment \(segment) is still in use by process(es) "
+                + "\(pids.map(String.init).joined(separator: ", ")) of an earlier run: wait for them to exit, or kill them"
         case .unsupportedVersion(let segment, let version):
             return "shared memory segment \(segment) holds a ring of layout version \(version), this build reads "
                 + "version \(SegmentLayout.version): drain it with the linemaster that created it "
