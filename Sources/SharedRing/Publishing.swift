@@ -18,7 +18,7 @@ extension SharedRing {
     public func tryPublish(_ payload: UnsafeRawBufferPointer) -> PublishResult {
         let length = payload.count
         guard length <= maxPayloadSize else {
-            lm_fetch_add_relaxed_u64(layout.word(.rowsDropped), 1)
+            _ = lm_fetch_add_relaxed_u64(layout.word(.rowsDropped), 1)
             return .tooLarge
         }
         // The payload's checksum is computed before reserving, so that the window in which
@@ -26,7 +26,7 @@ extension SharedRing {
         let payloadChecksum = RecordFormat.payloadChecksum(payload, seed: checksumSeed)
         let size = RecordFormat.size(payloadLength: length)
         guard let (position, offset) = reserve(size: size) else {
-            lm_fetch_add_relaxed_u64(layout.word(.rowsDropped), 1)
+            _ = lm_fetch_add_relaxed_u64(layout.word(.rowsDropped), 1)
             return .full
         }
         let record = header(atOffset: offset)
@@ -35,7 +35,7 @@ extension SharedRing {
         if length > 0 { record.payload.copyMemory(from: payload.baseAddress!, byteCount: length) }
         // The commit mark: everything above becomes visible to the consumer that acquires it.
         record.setState(RecordFormat.committed, at: position)
-        lm_fetch_add_relaxed_u64(layout.word(.rowsIn), 1)
+        _ = lm_fetch_add_relaxed_u64(layout.word(.rowsIn), 1)
         wakeConsumers()
         return .published(sequence: position)
     }
@@ -84,8 +84,8 @@ extension SharedRing {
     private func wakeConsumers() {
         lm_fence_seq_cst()
         if lm_load_u32(layout.needsWake) != 0 && lm_exchange_u32(layout.needsWake, 0) != 0 {
-            lm_fetch_add_u32(layout.wakeWord, 1)
-            lm_futex_wake(layout.wakeWord, Int32.max)
+            _ = lm_fetch_add_u32(layout.wakeWord, 1)
+            _ = lm_futex_wake(layout.wakeWord, Int32.max)
         }
     }
 }

@@ -1,5 +1,3 @@
-import CSystem
-
 /// What ``SharedRing/openOrCreate(name:size:)`` or ``SharedRing/recover()`` found and did, for
 /// the supervisor's log.
 public struct RecoveryReport: Sendable, Equatable, CustomStringConvertible {
@@ -84,7 +82,6 @@ extension SharedRing {
         layout.word(.reclaimTail).pointee = tail
         layout.word(.claimCursor).pointee = tail
         layout.needsWake.pointee = 0
-        lm_fence_seq_cst()
         return report
     }
 
