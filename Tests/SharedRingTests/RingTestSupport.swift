@@ -1,4 +1,5 @@
 import SharedRing
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -6,32 +7,20 @@ import Glibc
 
 /// A ring under a name no other test uses, removed when the test ends.
 struct TestRing: ~Copyable {
-    private static let counter = Counter()
+    private static let counter = Atomic<Int>(0)
 
     let name: String
     let ring: SharedRing
 
     init(size: Int = 1 << 20) throws {
-        name = "/lmtest.\(getpid()).\(Self.counter.next())"
+        name = Self.freshName()
         ring = try SharedRing.create(name: name, size: size)
     }
 
     deinit { SharedSegment.unlink(name: name) }
 
     /// A name for a segment of this test that is not created yet.
-    static func freshName() -> String { "/lmtest.\(getpid()).\(counter.next())" }
-}
-
-final class Counter: @unchecked Sendable {
-    private var value = 0
-    private var lock = pthread_mutex_t()
-    init() { pthread_mutex_init(&lock, nil) }
-    func next() -> Int {
-        pthread_mutex_lock(&lock)
-        defer { pthread_mutex_unlock(&lock) }
-        value += 1
-        return value
-    }
+    static func freshName() -> String { "/lmtest.\(getpid()).\(counter.add(1, ordering: .relaxed).newValue)" }
 }
 
 /// Test payloads: an 8-byte identifier followed by bytes derived from it, as linemaster-ringtool
