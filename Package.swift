@@ -35,11 +35,16 @@ let package = Package(
             "LineProtocol", "SharedRing",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // Publishes into and consumes from a ring; the SharedRing crash tests spawn and SIGKILL it.
+        .executableTarget(name: "linemaster-ringtool", dependencies: [
+            "SharedRing",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         // A worker for the integration tests: sleeps, exits, crashes, retitles itself on demand.
         .executableTarget(name: "linemaster-testworker", dependencies: ["WorkerRuntime"]),
 
         .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
-        .testTarget(name: "SharedRingTests", dependencies: ["SharedRing"]),
+        .testTarget(name: "SharedRingTests", dependencies: ["SharedRing", "linemaster-ringtool"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SharedRing"]),
     ]

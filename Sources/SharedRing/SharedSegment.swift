@@ -72,6 +72,44 @@ public final class SharedSegment: @unchecked Sendable {
         shm_unlink(name)
     }
 
+    /// The processes other than this one that have the segment `name` mapped, found in
+    /// `/proc/PID/maps` (as PostgreSQL asks the kernel how many processes are attached to its
+    /// segment before it reuses it). Processes of other users are not visible, and cannot map
+    /// a 0600 segment anyway.
+    public static func processesAttached(name: String) -> [pid_t] {
+        guard let proc = opendir("/proc") else { return [] }
+        defer { closedir(proc) }
+        let path = Array(("/dev/shm" + name).utf8)
+        let me = getpid()
+        var pids: [pid_t] = []
+        while let entry = readdir(proc) {
+            let entryName = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            guard let pid = pid_t(entryName), pid != me else { continue }
+            if mapsContain(pid: pid, path: path) { pids.append(pid) }
+        }
+        return pids
+    }
+
+    private static func mapsContain(pid: pid_t, path: [UInt8]) -> Bool {
+        let fd = Glibc.open("/proc/\(pid)/maps", O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var contents: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 16384)
+        while true {
+            let n = read(fd, &chunk, chunk.count)
+            if n <= 0 { break }
+            contents += chunk[..<n]
+        }
+        // Each line ends with the mapped path; match it whole, up to the newline.
+        var start = 0
+        while let end = contents[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            if end - start >= path.count && contents[(end - path.count) ..< end].elementsEqual(path) { return true }
+            start = end + 1
+        }
+        return false
+    }
+
     private static func sizeOf(fd: Int32, name: String) throws(SharedSegmentError) -> Int {
         var info = stat()
         guard fstat(fd, &info) == 0 else { throw .system("fstat(\(name))", errno) }

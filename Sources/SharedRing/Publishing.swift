@@ -1,0 +1,91 @@
+import CSystem
+
+/// What ``SharedRing/tryPublish(_:)`` did with a record.
+public enum PublishResult: Equatable, Sendable {
+    /// The record is in the ring with this sequence number.
+    case published(sequence: UInt64)
+    /// The ring had no room; the record was dropped and counted in ``RingCounters/rowsDropped``.
+    case full
+    /// The payload is larger than ``SharedRing/maxPayloadSize``; it was dropped and counted.
+    case tooLarge
+}
+
+extension SharedRing {
+    /// Copies `payload` into the ring as one record, or drops it when there is no room.
+    ///
+    /// Never blocks and never waits for a consumer: a producer reserves space with one
+    /// compare-and-swap on the head, copies, and commits with one release store.
+    public func tryPublish(_ payload: UnsafeRawBufferPointer) -> PublishResult {
+        let length = payload.count
+        guard length <= maxPayloadSize else {
+            _ = lm_fetch_add_relaxed_u64(layout.word(.rowsDropped), 1)
+            return .tooLarge
+        }
+        // The payload's checksum is computed before reserving, so that the window in which
+        // consumers wait behind an uncommitted record is only the copy.
+        let payloadChecksum = RecordFormat.payloadChecksum(payload, seed: checksumSeed)
+        let size = RecordFormat.size(payloadLength: length)
+        guard let (position, offset) = reserve(size: size) else {
+            _ = lm_fetch_add_relaxed_u64(layout.word(.rowsDropped), 1)
+            return .full
+        }
+        let record = header(atOffset: offset)
+        record.setLength(length, checksum: RecordFormat.checksum(
+            payloadChecksum: payloadChecksum, position: position, length: length))
+        if length > 0 { record.payload.copyMemory(from: payload.baseAddress!, byteCount: length) }
+        // The commit mark: everything above becomes visible to the consumer that acquires it.
+        record.setState(RecordFormat.committed, at: position)
+        _ = lm_fetch_add_relaxed_u64(layout.word(.rowsIn), 1)
+        wakeConsumers()
+        return .published(sequence: position)
+    }
+
+    /// Copies the bytes of `payload` into the ring as one record; see ``tryPublish(_:)-(UnsafeRawBufferPointer)``.
+    public func tryPublish(_ payload: some Collection<UInt8>) -> PublishResult {
+        if let result = payload.withContiguousStorageIfAvailable({ tryPublish(UnsafeRawBufferPointer($0)) }) {
+            return result
+        }
+        return Array(payload).withUnsafeBytes { tryPublish($0) }
+    }
+
+    /// Reserves `size` bytes at the head, preceded by a skip record when they would not fit before
+    /// the end of the data area. Returns the record's position and offset, or nil when full.
+    private func reserve(size: Int) -> (UInt64, Int)? {
+        let headWord = layout.word(.reserveHead)
+        var head = lm_load_relaxed_u64(headWord)
+        while true {
+            let offset = self.offset(of: head)
+            let skip = capacity - offset < size ? capacity - offset : 0
+            let end = head + UInt64(skip + size)
+            // Acquire pairs with the consumer that moved the tail: the space below it is no
+            // longer read by anyone, so overwriting it is safe.
+            let tail = lm_load_acquire_u64(layout.word(.reclaimTail))
+            if tail > head {  // `head` is stale: the tail never passes the real head.
+                head = lm_load_relaxed_u64(headWord)
+                continue
+            }
+            if end - tail > UInt64(capacity) { return nil }
+            if lm_cas_u64(headWord, &head, end) != 0 {
+                guard skip > 0 else { return (head, offset) }
+                let skipRecord = header(atOffset: offset)
+                skipRecord.setLength(skip - RecordFormat.headerSize, checksum: 0)
+                skipRecord.setState(RecordFormat.released, at: head)
+                return (head + UInt64(skip), 0)
+            }
+        }
+    }
+
+    /// Wakes sleeping consumers if any announced that they sleep.
+    ///
+    /// The fence orders the commit store before the load of `needsWake`; the consumer has the
+    /// mirror image (store `needsWake`, fence, load the state word), so at least one of the two
+    /// sees the other: either the consumer finds the record, or the producer finds the flag.
+    @inline(__always)
+    private func wakeConsumers() {
+        lm_fence_seq_cst()
+        if lm_load_u32(layout.needsWake) != 0 && lm_exchange_u32(layout.needsWake, 0) != 0 {
+            _ = lm_fetch_add_u32(layout.wakeWord, 1)
+            _ = lm_futex_wake(layout.wakeWord, Int32.max)
+        }
+    }
+}

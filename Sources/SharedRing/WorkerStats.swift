@@ -1,0 +1,107 @@
+import CSystem
+
+/// One of a worker's statistics counters. A slot has ``WorkerCounter/count`` of them; what each
+/// means is up to the kind of worker (listeners and inserters use the names below).
+public struct WorkerCounter: Hashable, Sendable {
+    /// How many counters a slot has.
+    public static let count = 16
+
+    /// 0 ..< ``count``.
+    public let index: Int
+
+    public init(index: Int) {
+        precondition((0 ..< Self.count).contains(index), "worker counter index \(index) is not in 0..<\(Self.count)")
+        self.index = index
+    }
+
+    /// Listener: datagrams (or requests) received.
+    public static let messagesReceived = WorkerCounter(index: 0)
+    /// Listener: lines parsed into points.
+    public static let rowsParsed = WorkerCounter(index: 1)
+    /// Listener: lines that could not be parsed.
+    public static let linesRejected = WorkerCounter(index: 2)
+    /// Listener: points published into the ring.
+    public static let rowsPublished = WorkerCounter(index: 3)
+    /// Listener: points dropped because the ring was full.
+    public static let rowsDropped = WorkerCounter(index: 4)
+    /// Inserter: batches written to PostgreSQL.
+    public static let batchesWritten = WorkerCounter(index: 5)
+    /// Inserter: rows written to PostgreSQL.
+    public static let rowsInserted = WorkerCounter(index: 6)
+    /// Inserter: rows PostgreSQL refused (kept in the rejects table).
+    public static let rowsRejected = WorkerCounter(index: 7)
+}
+
+/// A worker's statistics slot in the segment: pid, name and counters, read by `linemaster status`.
+///
+/// The supervisor ``assign(pid:name:)``s a slot before it starts a worker and passes the index in
+/// the environment variable ``environmentVariable``; the worker only ever calls ``add(_:to:)``.
+/// Writes are plain atomics: a slot has one writer at a time, and a reader may see a counter a
+/// moment old, never a torn one.
+///
+/// ```
+/// +0   pid      UInt64  (0: free)
+/// +8   name     32 bytes, UTF-8, zero-padded
+/// +64  counters 16 x UInt64 (their own cache lines, away from what the supervisor writes)
+/// ```
+public struct WorkerStatsSlot: @unchecked Sendable {
+    /// The environment variable that carries a worker's slot index.
+    public static let environmentVariable = "LINEMASTER_STATS_SLOT"
+    /// How many slots a segment has.
+    public static let slotCount = SegmentLayout.statsSlotCount
+    /// The longest name kept, in bytes.
+    public static let maxNameLength = 32
+
+    /// 0 ..< ``slotCount``.
+    public let index: Int
+    let ring: SharedRing
+    private var base: UnsafeMutableRawPointer { ring.layout.statsSlot(index) }
+    private var pidWord: UnsafeMutablePointer<UInt64> { base.assumingMemoryBound(to: UInt64.self) }
+    private func counterWord(_ counter: WorkerCounter) -> UnsafeMutablePointer<UInt64> {
+        (base + 64 + counter.index * 8).assumingMemoryBound(to: UInt64.self)
+    }
+
+    /// Gives the slot to a worker: sets its name and pid and zeroes its counters.
+    public func assign(pid: Int32, name: String) {
+        lm_store_release_u64(pidWord, 0)
+        let nameBytes = (base + 8).initializeMemory(as: UInt8.self, repeating: 0, count: Self.maxNameLength)
+        for (i, byte) in name.utf8.prefix(Self.maxNameLength).enumerated() { nameBytes[i] = byte }
+        for i in 0 ..< WorkerCounter.count { lm_store_relaxed_u64(counterWord(WorkerCounter(index: i)), 0) }
+        lm_store_release_u64(pidWord, UInt64(UInt32(bitPattern: pid)))
+    }
+
+    /// Marks the slot free (its worker is gone for good); the counters stay readable until reuse.
+    public func clear() { lm_store_release_u64(pidWord, 0) }
+
+    /// The worker's pid, or nil for a free slot.
+    public var pid: Int32? {
+        let word = lm_load_acquire_u64(pidWord)
+        return word == 0 ? nil : Int32(bitPattern: UInt32(truncatingIfNeeded: word))
+    }
+
+    /// The name given at ``assign(pid:name:)``.
+    public var name: String {
+        let bytes = UnsafeRawBufferPointer(start: base + 8, count: Self.maxNameLength)
+        return String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// Adds `amount` to a counter.
+    @inline(__always)
+    public func add(_ amount: UInt64 = 1, to counter: WorkerCounter) {
+        _ = lm_fetch_add_relaxed_u64(counterWord(counter), amount)
+    }
+
+    /// The current value of a counter.
+    public func value(of counter: WorkerCounter) -> UInt64 { lm_load_relaxed_u64(counterWord(counter)) }
+
+    /// All counters, in index order.
+    public var values: [UInt64] { (0 ..< WorkerCounter.count).map { value(of: WorkerCounter(index: $0)) } }
+}
+
+extension SharedRing {
+    /// The statistics slot `index` (0 ..< ``WorkerStatsSlot/slotCount``).
+    public func workerStats(slot index: Int) -> WorkerStatsSlot {
+        precondition((0 ..< WorkerStatsSlot.slotCount).contains(index), "stats slot \(index) is not in 0..<\(WorkerStatsSlot.slotCount)")
+        return WorkerStatsSlot(index: index, ring: self)
+    }
+}

@@ -1,0 +1,150 @@
+import SharedRing
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct PublishClaimTests {
+    @Test func publishedRecordIsClaimedWithItsBytesAndSequence() throws {
+        let test = try TestRing()
+        let first = try #require(test.ring.publish(Array("cpu usage=1".utf8)))
+        let second = try #require(test.ring.publish(Array("cpu usage=2".utf8)))
+        #expect(second > first)
+
+        let batch = try test.ring.claimNow(maxRecords: 10)
+        #expect(batch.count == 2)
+        #expect(batch.firstSequence == first && batch.lastSequence == second)
+        #expect(batch.epoch == test.ring.epoch)
+        #expect(batch.records.map { String(decoding: $0.payload, as: UTF8.self) } == ["cpu usage=1", "cpu usage=2"])
+        #expect(batch.records.map(\.sequence) == [first, second])
+        test.ring.release(batch)
+
+        let counters = test.ring.counters
+        #expect(counters.rowsIn == 2 && counters.rowsOut == 2 && counters.bytesUsed == 0)
+    }
+
+    @Test func claimStopsAtRecordAndByteLimits() throws {
+        let test = try TestRing()
+        for id in 0 ..< 10 { _ = test.ring.publish(Payload.make(id: UInt64(id), size: 100)) }
+
+        let three = try test.ring.claimNow(maxRecords: 3)
+        #expect(three.count == 3)
+        let twoByBytes = try test.ring.claimNow(maxRecords: 100, maxBytes: 250)
+        #expect(twoByBytes.count == 2 && twoByBytes.byteCount == 200)
+        let oneEvenIfLarger = try test.ring.claimNow(maxRecords: 100, maxBytes: 10)
+        #expect(oneEvenIfLarger.count == 1)
+        test.ring.release(three)
+        test.ring.release(twoByBytes)
+        test.ring.release(oneEvenIfLarger)
+        #expect(test.ring.drain().count == 4)
+    }
+
+    @Test func tooSmallRingIsRefused() {
+        #expect(throws: SharedRingError.self) { try SharedRing.create(name: TestRing.freshName(), size: 4096) }
+    }
+
+    @Test func recordsWrapAroundTheSmallestRingInOrder() throws {
+        let test = try TestRing(size: 300 * 1024)
+        var generator = SeededGenerator(seed: 7)
+        var next: UInt64 = 0, expected: UInt64 = 0
+        // Many laps, with sizes up to the maximum so that skip records appear at the end.
+        while expected < 3000 {
+            for _ in 0 ..< Int.random(in: 1 ... 20, using: &generator) {
+                let size = Bool.random(using: &generator) ? Int.random(in: 8 ... 200, using: &generator)
+                    : Int.random(in: 8 ... test.ring.maxPayloadSize, using: &generator)
+                if test.ring.publish(Payload.make(id: next, size: size)) != nil { next += 1 } else { break }
+            }
+            guard let batch = test.ring.claim(maxRecords: Int.random(in: 1 ... 30, using: &generator), timeout: .zero)
+            else { continue }
+            for record in batch.records {
+                #expect(Payload.identify(record.payload) == expected)
+                expected += 1
+            }
+            test.ring.release(batch)
+        }
+        #expect(test.ring.counters.rowsDropped > 0)
+    }
+
+    @Test func fullRingRefusesAndCountsTheDrop() throws {
+        let test = try TestRing(size: 300 * 1024)
+        var published = 0
+        while test.ring.publish(Payload.make(id: UInt64(published), size: 1000)) != nil { published += 1 }
+        #expect(published > 250)
+        #expect(test.ring.counters.rowsDropped == 1)
+        #expect(test.ring.tryPublish(Payload.make(id: 0, size: 1000)) == .full)
+        #expect(test.ring.counters.rowsDropped == 2)
+
+        let batch = try test.ring.claimNow(maxRecords: 5)
+        test.ring.release(batch)
+        #expect(test.ring.publish(Payload.make(id: 0, size: 1000)) != nil)
+    }
+
+    @Test func oversizeRecordIsRefused() throws {
+        let test = try TestRing()
+        let limit = test.ring.maxPayloadSize
+        #expect(test.ring.tryPublish([UInt8](repeating: 1, count: limit + 1)) == .tooLarge)
+        #expect(test.ring.counters.rowsDropped == 1)
+        #expect(test.ring.publish([UInt8](repeating: 1, count: limit)) != nil)
+        #expect(test.ring.drain().map(\.count) == [limit])
+    }
+
+    @Test func emptyRecordIsDelivered() throws {
+        let test = try TestRing()
+        #expect(test.ring.publish([]) != nil)
+        #expect(test.ring.drain() == [[]])
+    }
+
+    @Test func claimTimesOutWhenTheRingIsEmpty() throws {
+        let test = try TestRing()
+        let clock = ContinuousClock()
+        let start = clock.now
+        let timedOut = test.ring.claim(maxRecords: 10, timeout: .milliseconds(50)) == nil
+        let waited = clock.now - start
+        #expect(timedOut)
+        #expect(waited >= .milliseconds(50) && waited < .seconds(2))
+    }
+
+    @Test func sleepingConsumerWakesOnPublish() async throws {
+        let test = try TestRing()
+        let ring = test.ring
+        let consumer = Task.detached { () -> Int in
+            guard let batch = ring.claim(maxRecords: 10, timeout: .seconds(10)) else { return 0 }
+            let count = batch.count
+            ring.release(batch)
+            return count
+        }
+        try await Task.sleep(for: .milliseconds(50))
+        let clock = ContinuousClock()
+        let published = clock.now
+        #expect(ring.publish(Array("m v=1".utf8)) != nil)
+        #expect(await consumer.value == 1)
+        #expect(clock.now - published < .seconds(2))
+    }
+
+    @Test func outOfOrderReleaseReclaimsOnlyUpToTheOldestClaim() throws {
+        let test = try TestRing()
+        for id in 0 ..< 4 { _ = test.ring.publish(Payload.make(id: UInt64(id), size: 100)) }
+        let older = try test.ring.claimNow(maxRecords: 2)
+        let newer = try test.ring.claimNow(maxRecords: 2)
+        let used = test.ring.counters.bytesUsed
+
+        test.ring.release(newer)
+        #expect(test.ring.counters.bytesUsed == used)
+        test.ring.release(older)
+        #expect(test.ring.counters.bytesUsed == 0)
+    }
+}
+
+/// SplitMix64: reproducible randomness for tests.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+    init(seed: UInt64) { state = seed }
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}
