@@ -5,6 +5,7 @@ let package = Package(
     name: "linemaster",
     products: [
         .executable(name: "linemaster", targets: ["linemaster"]),
+        .executable(name: "linemaster-listener", targets: ["linemaster-listener"]),
         .executable(name: "linemaster-load", targets: ["linemaster-load"]),
         .executable(name: "linemaster-bench", targets: ["linemaster-bench"]),
     ],
@@ -19,12 +20,18 @@ let package = Package(
         // The POSIX shared-memory segment and the ring of parsed rows inside it.
         .target(name: "SharedRing", dependencies: ["CSystem"]),
         // The supervisor: config, state machine, spawning, signals, pid file.
-        .target(name: "Supervision", dependencies: ["CSystem", "SharedRing"]),
+        .target(name: "Supervision", dependencies: ["CSystem", "SharedRing", "WorkerRuntime"]),
         // What a worker executable links: capabilities, death pipe, process title, signal flags.
         .target(name: "WorkerRuntime", dependencies: ["CSystem", "SharedRing"]),
+        // The UDP listener worker: datagrams in, parsed rows into the ring.
+        .target(name: "Listener", dependencies: ["CSystem", "LineProtocol", "SharedRing", "WorkerRuntime"]),
 
         .executableTarget(name: "linemaster", dependencies: [
             "Supervision", "LineProtocol",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
+        .executableTarget(name: "linemaster-listener", dependencies: [
+            "Listener", "WorkerRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "linemaster-load", dependencies: [

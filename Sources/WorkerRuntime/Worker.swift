@@ -26,11 +26,11 @@ public final class Worker: @unchecked Sendable {
     /// sets the title to `linemaster: NAME`. Outside a supervisor the name is the program's.
     public static func start() -> Worker {
         _ = CommandLine.arguments
-        let name = environment("LINEMASTER_WORKER_NAME") ?? String(CommandLine.arguments[0].split(separator: "/").last ?? "worker")
+        let name = environment(WorkerEnvironment.name) ?? String(CommandLine.arguments[0].split(separator: "/").last ?? "worker")
         let worker = Worker(
-            name: name, statSlot: environment("LINEMASTER_STAT_SLOT").flatMap { Int($0) },
-            sharedMemoryFD: environment("LINEMASTER_SHM_FD").flatMap { Int32($0) })
-        if let fd = environment("LINEMASTER_DEATH_FD").flatMap({ Int32($0) }) {
+            name: name, statSlot: environment(WorkerEnvironment.statsSlot).flatMap { Int($0) },
+            sharedMemoryFD: environment(WorkerEnvironment.sharedMemory).flatMap { Int32($0) })
+        if let fd = environment(WorkerEnvironment.deathPipe).flatMap({ Int32($0) }) {
             lm_watch_death_pipe(fd)
         }
         for signal in [SIGTERM, SIGHUP, SIGINT] { lm_install_flag_handler(signal) }
@@ -44,10 +44,10 @@ public final class Worker: @unchecked Sendable {
         lm_set_process_title(title)
     }
 
-    /// Maps the shared-memory segment the supervisor granted; fails, naming the flag, when it did not.
-    public func attachSharedMemory() throws(CapabilityError) -> SharedSegment {
+    /// Attaches the shared-memory ring the supervisor granted; fails, naming the flag, when it did not.
+    public func attachRing() throws(CapabilityError) -> SharedRing {
         guard let fd = sharedMemoryFD else { throw .notGranted(.sharedMemory, worker: name) }
-        do { return try SharedSegment.attach(fd: fd) } catch { throw .unusable(.sharedMemory, "\(error)") }
+        do { return try SharedRing.attach(fd: fd) } catch { throw .unusable(.sharedMemory, "\(error)") }
     }
 
     /// Whether SIGTERM (or SIGINT) arrived since the last call: finish up and exit 0.
@@ -62,9 +62,26 @@ public final class Worker: @unchecked Sendable {
         lm_take_signal_flag(SIGHUP) != 0
     }
 
+    /// Logs a line under this worker's name.
+    public func log(_ message: String) {
+        Log.write(message, from: name)
+    }
+
     private static func environment(_ variable: String) -> String? {
         getenv(variable).map { String(cString: $0) }
     }
+}
+
+/// The environment variables through which the supervisor tells a worker who it is and what it
+/// may use. The supervisor drops any inherited `LINEMASTER_*` variable before setting these.
+public enum WorkerEnvironment {
+    public static let name = "LINEMASTER_WORKER_NAME"
+    /// Index of the worker's statistics slot in the shared-memory segment.
+    public static let statsSlot = WorkerStatsSlot.environmentVariable
+    /// Read end of the death pipe: EOF when the supervisor is gone.
+    public static let deathPipe = "LINEMASTER_DEATH_FD"
+    /// Descriptor of the shared-memory segment, for workers with the `shared-memory` flag only.
+    public static let sharedMemory = "LINEMASTER_SHM_FD"
 }
 
 /// A capability the supervisor grants through the worker's `flags`.

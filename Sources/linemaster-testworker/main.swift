@@ -30,7 +30,7 @@ report("started")
 if let title = options["--title"] { worker.setActivity(title) }
 if options["--ignore-term"] != nil { signal(SIGTERM, SIG_IGN) }
 if options["--attach-shm"] != nil {
-    do { report("attached \(try worker.attachSharedMemory().size) bytes") } catch { report("refused: \(error)") }
+    do { report("attached a ring of \(try worker.attachRing().capacity) bytes") } catch { report("refused: \(error)") }
 }
 func wallClock() -> Double {
     var now = timespec()

@@ -2,12 +2,15 @@
 public struct StatusReport: Sendable {
     public var supervisor: PidFile.Contents
     public var workers: [WorkerStatus]
+    /// Nil when the segment cannot be read.
+    public var ring: RingStatus?
 
     /// Reads the status of the supervisor running on `dataDirectory`.
     public static func read(dataDirectory: String) throws(SupervisorError) -> StatusReport {
         let supervisor = try SupervisorControl.running(dataDirectory: dataDirectory)
         let workers = StatusFile.read(dataDirectory: dataDirectory, wallClockNow: wallClockSeconds()) ?? []
-        return StatusReport(supervisor: supervisor, workers: workers)
+        let ring = RingStatus.read(segmentName: supervisor.sharedMemoryName, workers: workers)
+        return StatusReport(supervisor: supervisor, workers: workers, ring: ring)
     }
 
     /// Whether any worker is marked failed (status then exits non-zero).
@@ -24,6 +27,15 @@ public struct StatusReport: Sendable {
             lines.append(zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }
                 .joined(separator: "  ").trimmingSuffix())
         }
+        if let ring {
+            let c = ring.counters
+            lines += ["", "ring: \(c.capacity) bytes, \(c.bytesUsed) used, rows in \(c.rowsIn), out \(c.rowsOut), dropped \(c.rowsDropped)"]
+            for w in workers {
+                guard let counters = ring.workerCounters[w.statSlot] else { continue }
+                let nonzero = counters.named.filter { $0.1 > 0 }.map { "\($0.0.replacingUnderscores) \($0.1)" }
+                if !nonzero.isEmpty { lines.append("  \(w.name): " + nonzero.joined(separator: ", ")) }
+            }
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -34,7 +46,7 @@ public struct StatusReport: Sendable {
                 ("state", .string(w.state.rawValue)), ("uptime", w.uptime.map { .number(($0 * 1000).rounded() / 1000) } ?? .null),
                 ("restarts", .number(Double(w.restarts))), ("last_exit", w.lastExit.map { .string($0) } ?? .null),
                 ("flags", .array(w.flags.map { .string($0) })),
-            ])
+            ] + (ring?.workerCounters[w.statSlot]?.named.map { ($0.0, JSONValue.number(Double($0.1))) } ?? []))
         }
         let root = JSONObject([
             ("supervisor", .object(JSONObject([
@@ -42,7 +54,11 @@ public struct StatusReport: Sendable {
                 ("data_directory", .string(supervisor.dataDirectory)), ("config", .string(supervisor.configPath)),
             ]))),
             ("workers", .array(workerObjects.map { .object($0) })),
-        ])
+        ] + (ring.map { [("ring", .object(JSONObject([
+            ("size", .number(Double($0.counters.capacity))), ("used_bytes", .number(Double($0.counters.bytesUsed))),
+            ("rows_in", .number(Double($0.counters.rowsIn))), ("rows_out", .number(Double($0.counters.rowsOut))),
+            ("dropped", .number(Double($0.counters.rowsDropped))),
+        ])))] } ?? []))
         return JSONValue.object(root).rendered
     }
 }
@@ -56,6 +72,8 @@ func formatUptime(_ seconds: Double) -> String {
 }
 
 extension String {
+    var replacingUnderscores: String { String(map { $0 == "_" ? " " : $0 }) }
+
     func trimmingSuffix() -> String {
         var copy = self
         while copy.last == " " { copy.removeLast() }

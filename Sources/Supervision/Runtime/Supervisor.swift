@@ -1,3 +1,4 @@
+import WorkerRuntime
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -108,16 +109,13 @@ public struct Supervisor {
             case .signal(let pid, let signal):
                 if kill(-pid, signal) != 0 { kill(pid, signal) }
             case .recoverSharedMemory:
-                do { try sharedMemory.recover() } catch {
-                    Log.write("cannot recover shared memory: \(error); shutting down")
-                    queue += machine.shutdownRequested(.immediate, now: .now)
-                }
+                sharedMemory.recover()
             case .announce(let status):
                 pidFile.setStatus(status)
             case .log(let message):
                 Log.write(message)
             case .exit(let code, let removeSharedMemory):
-                if removeSharedMemory { sharedMemory.remove() }
+                if removeSharedMemory { sharedMemory.removeIfEmpty() }
                 unlink(StatusFile.path(dataDirectory: dataDirectory))
                 pidFile.remove()
                 Log.write("exiting with status \(code)")
@@ -129,9 +127,11 @@ public struct Supervisor {
     }
 
     private mutating func launch(instance: String, spec: WorkerSpec, statSlot: Int) -> [SupervisorAction] {
-        let fd = sharedMemory.segment.fd
+        let fd = sharedMemory.ring.segment.fd
         switch launcher.launch(instance: instance, spec: spec, statSlot: statSlot, sharedMemory: fd) {
-        case .success(let pid): return machine.spawned(instance: instance, pid: pid, now: .now)
+        case .success(let pid):
+            sharedMemory.assignStatsSlot(statSlot, pid: pid, name: instance)
+            return machine.spawned(instance: instance, pid: pid, now: .now)
         case .failure(let error): return machine.spawnFailed(instance: instance, reason: "\(error)", now: .now)
         }
     }

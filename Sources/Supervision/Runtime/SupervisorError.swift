@@ -11,7 +11,7 @@ public enum SupervisorError: Error, CustomStringConvertible {
     /// No supervisor runs on the data directory.
     case notRunning(dataDirectory: String)
     case config(ConfigError)
-    case sharedMemory(SharedSegmentError)
+    case sharedMemory(SharedRingError)
     case timedOut(String)
 
     public var description: String {
@@ -25,7 +25,7 @@ public enum SupervisorError: Error, CustomStringConvertible {
         case .config(let error):
             return "invalid configuration:\n\(error)"
         case .sharedMemory(let error):
-            return "shared memory: \(error)"
+            return "\(error)"
         case .timedOut(let what):
             return what
         }

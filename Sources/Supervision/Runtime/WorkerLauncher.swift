@@ -2,19 +2,11 @@
 import Glibc
 #endif
 import CSystem
+import WorkerRuntime
 
 /// Starts worker processes: finds the executable, builds argv and the environment that carries
 /// the worker's capabilities, and spawns it with the death pipe and, when granted, the segment.
 struct WorkerLauncher {
-    /// Environment variables through which the supervisor talks to a worker. Workers read
-    /// them with the WorkerRuntime library; any inherited value is dropped before spawning.
-    enum Variable {
-        static let name = "LINEMASTER_WORKER_NAME"
-        static let statSlot = "LINEMASTER_STAT_SLOT"
-        static let deathPipe = "LINEMASTER_DEATH_FD"
-        static let sharedMemory = "LINEMASTER_SHM_FD"
-    }
-
     /// Read end of the death pipe: every worker inherits it and sees EOF when the supervisor is gone.
     let deathPipe: Int32
     /// Where relative executable paths start: the config file's directory.
@@ -36,11 +28,12 @@ struct WorkerLauncher {
             return .failure(.notFound(spec.executable, searched: binaryDirectory))
         }
         var environment = baseEnvironment + [
-            "\(Variable.name)=\(instance)", "\(Variable.statSlot)=\(statSlot)", "\(Variable.deathPipe)=\(deathPipe)",
+            "\(WorkerEnvironment.name)=\(instance)", "\(WorkerEnvironment.statsSlot)=\(statSlot)",
+            "\(WorkerEnvironment.deathPipe)=\(deathPipe)",
         ]
         var inherited = [deathPipe]
         if spec.flags.contains(.sharedMemory), let sharedMemory {
-            environment.append("\(Variable.sharedMemory)=\(sharedMemory)")
+            environment.append("\(WorkerEnvironment.sharedMemory)=\(sharedMemory)")
             inherited.append(sharedMemory)
         }
         let pid = withCStrings(["linemaster: \(instance)"] + spec.args) { argv in

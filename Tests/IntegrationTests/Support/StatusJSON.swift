@@ -2,6 +2,14 @@ import Foundation
 
 /// Reads `linemaster status --json` the way a script would, with a real JSON parser.
 enum StatusJSON {
+    /// The `ring` object, every value as text.
+    static func parseRing(_ output: String) -> [String: String] {
+        guard let data = output.data(using: .utf8),
+              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let ring = root["ring"] as? [String: Any] else { return [:] }
+        return ring.mapValues { "\($0)" }
+    }
+
     /// Worker entries by name, every value as text (`null` becomes a missing key).
     static func parseWorkers(_ output: String) -> [String: [String: String]] {
         guard let data = output.data(using: .utf8),

@@ -1,4 +1,5 @@
 import Glibc
+import SharedRing
 import Testing
 
 /// The real `linemaster start` in a temporary directory, observed from outside as a user would:
@@ -30,7 +31,11 @@ final class SupervisorProcess: @unchecked Sendable {
             kill(pid, SIGKILL)
             _ = waitForExit(timeout: .seconds(5))
         }
+        SharedSegment.unlink(name: segmentName)
     }
+
+    /// The shared-memory segment of the data directory, as the supervisor names it.
+    var segmentName: String { SharedSegment.name(forDataDirectory: dataDirectory) }
 
     func writeConfig(_ config: String) {
         let text = config.replacingAll("REPORT", with: reportPath).replacingAll("TESTWORKER", with: Binaries.path("linemaster-testworker"))

@@ -2,7 +2,8 @@
 import Glibc
 #endif
 
-/// One line per event on stderr: UTC time, pid, who, message.
+/// One line per event on stderr: UTC time, pid, who, message. The supervisor and every bundled
+/// worker log this way, so that their lines interleave readably in one stream.
 public enum Log {
     public static func write(_ message: String, from who: String = "supervisor") {
         var now = timespec()

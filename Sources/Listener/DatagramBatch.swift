@@ -1,0 +1,42 @@
+import CSystem
+
+/// Buffers for receiving many datagrams with one recvmmsg call, each up to the largest UDP payload.
+struct DatagramBatch: ~Copyable {
+    /// 65535 bytes of IP packet, less the IPv4 and UDP headers: the largest datagram there is.
+    static let datagramCapacity = 65_536
+    let capacity: Int
+    private let buffers: UnsafeMutablePointer<UInt8>
+    private let lengths: UnsafeMutablePointer<Int>
+    private let truncated: UnsafeMutablePointer<Int32>
+    private(set) var count = 0
+
+    init(capacity: Int) {
+        self.capacity = capacity
+        buffers = .allocate(capacity: capacity * Self.datagramCapacity)
+        lengths = .allocate(capacity: capacity)
+        truncated = .allocate(capacity: capacity)
+    }
+
+    deinit {
+        buffers.deallocate()
+        lengths.deallocate()
+        truncated.deallocate()
+    }
+
+    /// Receives what is waiting on `fd`, up to ``capacity`` datagrams; returns how many (0: none).
+    mutating func receive(from fd: Int32) throws(ListenerError) -> Int {
+        let n = lm_receive_datagrams(fd, buffers, Self.datagramCapacity, UInt32(capacity), lengths, truncated)
+        guard n >= 0 else { throw .system("recvmmsg", errno) }
+        count = Int(n)
+        return count
+    }
+
+    /// Datagram `i` of the last receive.
+    func datagram(_ i: Int) -> (bytes: UnsafeRawBufferPointer, truncated: Bool) {
+        (UnsafeRawBufferPointer(start: buffers + i * Self.datagramCapacity, count: lengths[i]), truncated[i] != 0)
+    }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

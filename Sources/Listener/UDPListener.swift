@@ -1,0 +1,145 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LineProtocol
+import SharedRing
+import WorkerRuntime
+
+/// What `linemaster-listener` was asked to do.
+public struct ListenerOptions: Sendable {
+    /// `HOST:PORT` addresses to receive on.
+    public var addresses: [String]
+    /// Bytes of kernel receive buffer to ask for, per socket.
+    public var receiveBuffer: Int?
+    /// The unit of timestamps in the received lines.
+    public var precision: Precision
+
+    public init(addresses: [String], receiveBuffer: Int?, precision: Precision) {
+        self.addresses = addresses
+        self.receiveBuffer = receiveBuffer
+        self.precision = precision
+    }
+}
+
+/// The listener worker: receives datagrams, parses every line, and publishes each accepted point
+/// into the ring as a ``PointRecord``. A bad line costs that line only; a full ring costs the new
+/// row, counted as dropped. Nothing here blocks but `poll`.
+public final class UDPListener {
+    private let worker: Worker
+    private let ring: SharedRing
+    private let stats: WorkerStatsSlot?
+    private let sockets: [UDPSocket]
+    private let parser: LineParser
+    private var datagrams = DatagramBatch(capacity: 64)
+    private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 8)
+    private var rejects = RejectLog()
+    private var published: UInt64 = 0
+    private var titleShown = ""
+
+    public init(worker: Worker, options: ListenerOptions) throws {
+        self.worker = worker
+        let ring = try worker.attachRing()
+        self.ring = ring
+        stats = worker.statSlot.map { ring.workerStats(slot: $0) }
+        sockets = try options.addresses.map { address throws(ListenerError) in
+            try UDPSocket(address: address, receiveBuffer: options.receiveBuffer)
+        }
+        parser = LineParser(precision: options.precision)
+        if let wanted = options.receiveBuffer {
+            for socket in sockets where socket.grantedReceiveBuffer < wanted {
+                worker.log("receive buffer of \(socket.address) is \(socket.grantedReceiveBuffer) bytes, not the \(wanted) asked for: the kernel caps it at net.core.rmem_max")
+            }
+        }
+    }
+
+    deinit { scratch.deallocate() }
+
+    /// Receives until SIGTERM; returns the exit status (0).
+    public func run() throws -> Int32 {
+        worker.log("receiving line protocol on udp \(sockets.map(\.address).joined(separator: ", "))")
+        var polls = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        var lastTitle = ContinuousClock.now - .seconds(10)
+        while !worker.shouldStop() {
+            if poll(&polls, nfds_t(polls.count), 1000) > 0 {
+                for i in polls.indices where polls[i].revents != 0 {
+                    try drain(sockets[i])
+                }
+            }
+            let now = ContinuousClock.now
+            if let summary = rejects.flush(now: now) { worker.log(summary) }
+            if now - lastTitle >= .seconds(1) {
+                showActivity()
+                lastTitle = now
+            }
+        }
+        worker.log("stopping after \(published) rows")
+        return 0
+    }
+
+    private func drain(_ socket: UDPSocket) throws {
+        while try datagrams.receive(from: socket.fd) > 0 {
+            let receivedAt = Self.nanosecondsSinceEpoch()
+            for i in 0..<datagrams.count {
+                let (bytes, truncated) = datagrams.datagram(i)
+                if truncated {
+                    stats?.add(1, to: .linesRejected)
+                    worker.log("dropped a datagram larger than \(DatagramBatch.datagramCapacity) bytes from \(socket.address)")
+                    continue
+                }
+                ingest(bytes, receivedAt: receivedAt)
+            }
+            stats?.add(UInt64(datagrams.count), to: .messagesReceived)
+        }
+    }
+
+    /// Parses one datagram and publishes its points; counts are added once per datagram.
+    private func ingest(_ bytes: UnsafeRawBufferPointer, receivedAt: Int64) {
+        var parsed: UInt64 = 0, accepted: UInt64 = 0, dropped: UInt64 = 0, rejected: UInt64 = 0
+        let scratch = self.scratch
+        parser.parse(bytes, defaultTime: receivedAt) { point in
+            parsed += 1
+            let size = PointRecord.encodedSize(point)
+            guard size <= scratch.count else {
+                dropped += 1
+                return
+            }
+            PointRecord.encode(point, into: scratch.baseAddress!)
+            if case .published = ring.tryPublish(UnsafeRawBufferPointer(rebasing: scratch[..<size])) {
+                accepted += 1
+            } else {
+                dropped += 1
+            }
+        } onError: { error in
+            rejected += 1
+            if let line = rejects.note("\(error)", now: .now) { worker.log(line) }
+        }
+        published += accepted
+        stats?.add(parsed, to: .rowsParsed)
+        stats?.add(accepted, to: .rowsPublished)
+        if dropped > 0 { stats?.add(dropped, to: .rowsDropped) }
+        if rejected > 0 { stats?.add(rejected, to: .linesRejected) }
+    }
+
+    private func showActivity() {
+        let title = "udp \(sockets.map(\.address).joined(separator: ",")) \(Self.abbreviated(published)) rows"
+        guard title != titleShown else { return }
+        worker.setActivity(title)
+        titleShown = title
+    }
+
+    /// 999, 12.3k, 1.2M, 3.4G.
+    static func abbreviated(_ n: UInt64) -> String {
+        let units: [(Double, String)] = [(1e9, "G"), (1e6, "M"), (1e3, "k")]
+        for (scale, suffix) in units where Double(n) >= scale {
+            let value = (Double(n) / scale * 10).rounded(.down) / 10
+            return (value == value.rounded() ? String(Int(value)) : String(value)) + suffix
+        }
+        return String(n)
+    }
+
+    static func nanosecondsSinceEpoch() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+}

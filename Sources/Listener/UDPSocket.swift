@@ -1,0 +1,72 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A bound UDP socket, non-blocking, that several listeners can share (SO_REUSEPORT).
+public final class UDPSocket {
+    public let fd: Int32
+    /// The address as given, e.g. `127.0.0.1:8089` or `[::1]:8089`.
+    public let address: String
+
+    /// Binds `address` (`HOST:PORT`, `[IPv6]:PORT`). With `receiveBuffer`, asks the kernel for that
+    /// much buffer; ``grantedReceiveBuffer`` tells what it gave (it may cap the request at
+    /// net.core.rmem_max).
+    public init(address: String, receiveBuffer: Int?) throws(ListenerError) {
+        self.address = address
+        let (host, port) = try Self.split(address)
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_DGRAM.rawValue)
+        hints.ai_flags = AI_PASSIVE | AI_NUMERICSERV
+        var found: UnsafeMutablePointer<addrinfo>?
+        let rc = getaddrinfo(host, port, &hints, &found)
+        guard rc == 0, let info = found else { throw .badAddress(address, String(cString: gai_strerror(rc))) }
+        defer { freeaddrinfo(found) }
+        fd = socket(info.pointee.ai_family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard fd >= 0 else { throw .system("socket for \(address)", errno) }
+        var on: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, socklen_t(MemoryLayout<Int32>.size))
+        if info.pointee.ai_family == AF_INET6 {
+            setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &on, socklen_t(MemoryLayout<Int32>.size))
+        }
+        if var size = receiveBuffer.map({ Int32(clamping: $0) }) {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
+        }
+        guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
+            let err = errno
+            close(fd)
+            throw .system("bind \(address)", err)
+        }
+    }
+
+    deinit { close(fd) }
+
+    /// The receive buffer the kernel actually uses (Linux reports twice the usable size).
+    public var grantedReceiveBuffer: Int {
+        var size: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length)
+        return Int(size) / 2
+    }
+
+    static func split(_ address: String) throws(ListenerError) -> (host: String, port: String) {
+        guard let colon = address.lastIndex(of: ":"), !address[address.index(after: colon)...].isEmpty else {
+            throw .badAddress(address, "expected HOST:PORT, e.g. 127.0.0.1:8089 or [::1]:8089")
+        }
+        var host = String(address[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        return (host, String(address[address.index(after: colon)...]))
+    }
+}
+
+/// Why a listener could not start or receive.
+public enum ListenerError: Error, CustomStringConvertible {
+    case badAddress(String, String)
+    case system(String, Int32)
+
+    public var description: String {
+        switch self {
+        case .badAddress(let address, let reason): return "bad UDP address \"\(address)\": \(reason)"
+        case .system(let call, let err): return "\(call) failed: \(String(cString: strerror(err)))"
+        }
+    }
+}

@@ -1,0 +1,41 @@
+import ArgumentParser
+import LineProtocol
+import Listener
+import WorkerRuntime
+
+/// `linemaster-listener`: a worker with the `shared-memory` flag that receives line protocol over
+/// UDP and publishes the parsed rows into the ring.
+@main
+struct ListenerCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "linemaster-listener",
+        abstract: "Receive InfluxDB line protocol over UDP and publish the rows into linemaster's ring.",
+        discussion: "Runs as a linemaster worker with flags = [\"shared-memory\"]; SIGTERM stops it.")
+
+    @Option(name: .customLong("udp"), help: "HOST:PORT to receive on (repeatable; [::1]:PORT for IPv6).")
+    var addresses: [String] = []
+
+    @Option(help: "Kernel receive buffer per socket, in bytes (warns when the kernel caps it).")
+    var receiveBuffer: Int?
+
+    @Option(help: "Unit of the timestamps in the lines: ns, us, ms or s.")
+    var precision: String = "ns"
+
+    func validate() throws {
+        if addresses.isEmpty { throw ValidationError("give at least one --udp HOST:PORT") }
+        if Precision(rawValue: precision) == nil { throw ValidationError("--precision must be ns, us, ms or s") }
+    }
+
+    func run() throws {
+        let worker = Worker.start()
+        do {
+            let options = ListenerOptions(addresses: addresses, receiveBuffer: receiveBuffer, precision: Precision(rawValue: precision)!)
+            throw ExitCode(try UDPListener(worker: worker, options: options).run())
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            worker.log("\(error)")
+            throw ExitCode(1)
+        }
+    }
+}

@@ -1,0 +1,86 @@
+import Glibc
+import Testing
+
+@Suite struct UDPListenerIntoTheRing {
+    static func config(port: UInt16, ringSize: String = "8MiB", count: Int = 2) -> String {
+        """
+        [supervisor]
+        shutdown_timeout = "2s"
+        [ring]
+        size = "\(ringSize)"
+        [[worker]]
+        name = "listener"
+        executable = "linemaster-listener"
+        args = ["--udp", "127.0.0.1:\(port)"]
+        flags = ["shared-memory"]
+        count = \(count)
+        """
+    }
+
+    private func ring(_ supervisor: SupervisorProcess) -> [String: String] {
+        StatusJSON.parseRing(supervisor.control(["status", "-D", supervisor.dataDirectory, "--json"]).output)
+    }
+
+    @Test func acceptedLinesAreCountedAndABadLineCostsOnlyItself() throws {
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Self.config(port: port))
+        try supervisor.startReady()
+        try supervisor.waitForWorkers(["listener 1", "listener 2"])
+        UDPSender(port: port).send("cpu,host=a usage=1\nthis is not line protocol\ncpu,host=b usage=2i 1700000000000000000\n")
+        try waitUntil("two rows are in the ring") { self.ring(supervisor)["rows_in"] == "2" }
+        let listeners = supervisor.status().filter { $0.key.hasPrefix("listener") }.map(\.value)
+        #expect(listeners.map { Int($0["lines_accepted"] ?? "0")! }.reduce(0, +) == 2)
+        #expect(listeners.map { Int($0["lines_rejected"] ?? "0")! }.reduce(0, +) == 1)
+        #expect(listeners.map { Int($0["datagrams"] ?? "0")! }.reduce(0, +) == 1)
+        try waitUntil("the title shows the rows") {
+            supervisor.workers().contains { $0.title == "linemaster: listener 1 udp 127.0.0.1:\(port) 2 rows" || $0.title == "linemaster: listener 2 udp 127.0.0.1:\(port) 2 rows" }
+        }
+        #expect(supervisor.log().contains("column"))
+    }
+
+    @Test func aFullRingDropsNewRowsAndCountsThem() throws {
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Self.config(port: port, ringSize: "1MiB", count: 1))
+        try supervisor.startReady()
+        try supervisor.waitForWorkers(["listener"])
+        let line = "m,host=h value=\"" + String(repeating: "x", count: 900) + "\"\n"
+        let sender = UDPSender(port: port)
+        for _ in 0..<300 {
+            sender.send(String(repeating: line, count: 8))
+            usleep(500)
+        }
+        try waitUntil("drops are counted") { Int(self.ring(supervisor)["dropped"] ?? "0")! > 0 }
+        let ring = ring(supervisor)
+        #expect(Int(ring["rows_in"]!)! + Int(ring["dropped"]!)! <= 2400)
+        #expect(Int(supervisor.status()["listener"]?["rows_dropped"] ?? "0")! == Int(ring["dropped"]!)!)
+    }
+
+    @Test func rowsStayInTheRingAcrossCrashRestartFastShutdownAndKill9() throws {
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Self.config(port: port, count: 1))
+        try supervisor.startReady()
+        let before = try supervisor.waitForWorkers(["listener"])
+        UDPSender(port: port).send((0..<5).map { "cpu seq=\($0)i" }.joined(separator: "\n"))
+        try waitUntil("five rows are in the ring") { self.ring(supervisor)["rows_in"] == "5" }
+
+        kill(before["listener"]!, SIGKILL)
+        try waitUntil("the listener was restarted") { supervisor.worker("listener").map { $0.pid != before["listener"] } ?? false }
+        #expect(occurrences(of: "recovered the existing ring: 5 records kept", in: supervisor.log()) == 1)
+
+        supervisor.signal(SIGINT)
+        #expect(supervisor.waitForExit()?.exitCode == 0)
+        #expect(access("/dev/shm" + supervisor.segmentName, F_OK) == 0)
+        try supervisor.startReady()
+        #expect(occurrences(of: "recovered the existing ring: 5 records kept", in: supervisor.log()) == 2)
+
+        supervisor.signal(SIGKILL)
+        _ = supervisor.waitForExit()
+        try waitUntil("the old listener is gone") { supervisor.workers().isEmpty }
+        try supervisor.startReady()
+        #expect(occurrences(of: "recovered the existing ring: 5 records kept", in: supervisor.log()) == 3)
+    }
+}
+
+private func occurrences(of text: String, in log: String) -> Int {
+    log.split(separator: text, omittingEmptySubsequences: false).count - 1
+}
