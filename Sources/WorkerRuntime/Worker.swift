@@ -14,11 +14,13 @@ public final class Worker: @unchecked Sendable {
     /// This worker's statistics slot in the shared-memory segment.
     public let statSlot: Int?
     private let sharedMemoryFD: Int32?
+    private let databaseGrant: DatabaseGrant?
 
-    private init(name: String, statSlot: Int?, sharedMemoryFD: Int32?) {
+    private init(name: String, statSlot: Int?, sharedMemoryFD: Int32?, databaseGrant: DatabaseGrant?) {
         self.name = name
         self.statSlot = statSlot
         self.sharedMemoryFD = sharedMemoryFD
+        self.databaseGrant = databaseGrant
     }
 
     /// Reads the worker's environment, starts watching the death pipe (the process exits with
@@ -29,7 +31,8 @@ public final class Worker: @unchecked Sendable {
         let name = environment(WorkerEnvironment.name) ?? String(CommandLine.arguments[0].split(separator: "/").last ?? "worker")
         let worker = Worker(
             name: name, statSlot: environment(WorkerEnvironment.statsSlot).flatMap { Int($0) },
-            sharedMemoryFD: environment(WorkerEnvironment.sharedMemory).flatMap { Int32($0) })
+            sharedMemoryFD: environment(WorkerEnvironment.sharedMemory).flatMap { Int32($0) },
+            databaseGrant: environment(WorkerEnvironment.database).flatMap { Int32($0) }.flatMap(DatabaseGrant.read))
         if let fd = environment(WorkerEnvironment.deathPipe).flatMap({ Int32($0) }) {
             lm_watch_death_pipe(fd)
         }
@@ -48,6 +51,12 @@ public final class Worker: @unchecked Sendable {
     public func attachRing() throws(CapabilityError) -> SharedRing {
         guard let fd = sharedMemoryFD else { throw .notGranted(.sharedMemory, worker: name) }
         do { return try SharedRing.attach(fd: fd) } catch { throw .unusable(.sharedMemory, "\(error)") }
+    }
+
+    /// The database settings the supervisor granted; fails, naming the flag, when it did not.
+    public func database() throws(CapabilityError) -> DatabaseGrant {
+        guard let databaseGrant else { throw .notGranted(.database, worker: name) }
+        return databaseGrant
     }
 
     /// Whether SIGTERM (or SIGINT) arrived since the last call: finish up and exit 0.
@@ -82,6 +91,8 @@ public enum WorkerEnvironment {
     public static let deathPipe = "LINEMASTER_DEATH_FD"
     /// Descriptor of the shared-memory segment, for workers with the `shared-memory` flag only.
     public static let sharedMemory = "LINEMASTER_SHM_FD"
+    /// Read end of a pipe holding the ``DatabaseGrant``, for workers with the `database` flag only.
+    public static let database = "LINEMASTER_DATABASE_FD"
 }
 
 /// A capability the supervisor grants through the worker's `flags`.

@@ -10,12 +10,13 @@ import WorkerRuntime
 //   --signal SIG --after SECONDS  kill itself with SIG after SECONDS
 //   --title TEXT                  set its activity in the process title
 //   --attach-shm                  try to attach the shared memory and report the outcome
+//   --database                    report the database settings it was granted, or why not
 //   --ignore-term                 ignore SIGTERM (to be SIGKILLed)
 let worker = Worker.start()
 var options: [String: String] = [:]
 var arguments = CommandLine.arguments.dropFirst()[...]
 while let option = arguments.popFirst() {
-    options[option] = option == "--attach-shm" || option == "--ignore-term" ? "" : arguments.popFirst() ?? ""
+    options[option] = ["--attach-shm", "--ignore-term", "--database"].contains(option) ? "" : arguments.popFirst() ?? ""
 }
 
 @MainActor func report(_ line: String) {
@@ -36,6 +37,14 @@ func wallClock() -> Double {
     var now = timespec()
     clock_gettime(CLOCK_REALTIME, &now)
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+if options["--database"] != nil {
+    do {
+        let grant = try worker.database()
+        report("database url=\(grant.url) schema=\(grant.schema) create_tables=\(grant.createTables)")
+    } catch {
+        report("refused: \(error)")
+    }
 }
 let deadline = options["--at"].flatMap(Double.init).flatMap { $0 > wallClock() ? $0 : nil } ?? options["--after"].flatMap(Double.init).map { wallClock() + $0 }
 while true {

@@ -40,3 +40,33 @@ import Testing
         try waitUntil("the worker wrote its environment") { supervisor.reports() == ["inherited-42"] }
     }
 }
+
+@Suite struct DatabaseCapability {
+    @Test func onlyDatabaseWorkersReceiveTheSettingsAndThePasswordIsNeverVisible() throws {
+        let supervisor = SupervisorProcess(config: """
+            [database]
+            url = "postgresql://ingest:s3cret-pw@127.0.0.1:5432/metrics"
+            schema = "telemetry"
+            [[worker]]
+            name = "granted"
+            executable = "TESTWORKER"
+            args = ["--database", "--report", "REPORT"]
+            flags = ["shared-memory", "database"]
+            start = "database-ready"
+            [[worker]]
+            name = "denied"
+            executable = "TESTWORKER"
+            args = ["--database", "--report", "REPORT"]
+            flags = ["shared-memory"]
+            """)
+        try supervisor.startReady()
+        try waitUntil("both workers reported") { supervisor.reports().filter { !$0.hasSuffix("started") }.count == 2 }
+        let reports = supervisor.reports()
+        #expect(reports.contains { $0.hasSuffix("granted: database url=postgresql://ingest:s3cret-pw@127.0.0.1:5432/metrics schema=telemetry create_tables=jsonb") })
+        #expect(reports.contains { $0.contains("denied: refused: worker \"denied\" has no database access") })
+        let granted = try #require(supervisor.worker("granted"))
+        #expect(!(readFile("/proc/\(granted.pid)/environ") ?? "").contains("s3cret-pw"))
+        #expect(!ProcessInfoSnapshot.all().map(\.title).joined().contains("s3cret-pw"))
+        #expect(!supervisor.log().contains("s3cret-pw"))
+    }
+}

@@ -20,8 +20,9 @@ struct ConfigDecoder {
             switch entry.key {
             case "supervisor": if let table = section(entry) { config.supervisor = decodeSupervisor(table) }
             case "ring": if let table = section(entry) { config.ring = decodeRing(table) }
+            case "database": if let table = section(entry) { config.database = decodeDatabase(table) }
             case "worker": config.workers = decodeWorkers(entry)
-            default: reportUnknown(entry, in: nil, known: ["supervisor", "ring", "worker"])
+            default: reportUnknown(entry, in: nil, known: ["supervisor", "ring", "database", "worker"])
             }
         }
         return config

@@ -1,22 +1,49 @@
 /// The whole configuration of one linemaster instance, as read from its TOML file.
 ///
-/// Later sections (`[database]`) become further stored properties here; every
-/// section is a small value type so that a reload can compare old and new with `==`.
+/// Every section is a small value type, so that a reload can compare old and new with `==`.
 public struct LinemasterConfig: Equatable, Sendable {
     /// Where the configuration was read from (shown in the pid file and in error messages).
     public var path: String
     public var supervisor: SupervisorSettings
     public var ring: RingSettings
+    public var database: DatabaseSettings
     public var workers: [WorkerSpec]
 
     public init(
-        path: String, supervisor: SupervisorSettings = .init(), ring: RingSettings = .init(), workers: [WorkerSpec]
+        path: String, supervisor: SupervisorSettings = .init(), ring: RingSettings = .init(),
+        database: DatabaseSettings = .init(), workers: [WorkerSpec]
     ) {
         self.path = path
         self.supervisor = supervisor
         self.ring = ring
+        self.database = database
         self.workers = workers
     }
+}
+
+/// The `[database]` section: where inserters write. Only workers with the `database` flag
+/// receive it, through a pipe, never through argv or the environment.
+public struct DatabaseSettings: Equatable, Sendable {
+    /// A libpq connection string or URI; empty means libpq's defaults and the PG* environment variables.
+    public var url: String = ""
+    /// The schema that holds one table per measurement.
+    public var schema: String = "public"
+    /// What to do with a measurement that has no table yet.
+    public var createTables: TableCreation = .jsonb
+
+    public init() {}
+}
+
+/// `create_tables`: how a table for a new measurement comes about.
+public enum TableCreation: String, CaseIterable, Sendable {
+    /// `(_time timestamptz, _tags jsonb, _fields jsonb)`.
+    case jsonb
+    /// `_time` plus one typed column per tag and field of the first row.
+    case columns
+    /// The user's `SCHEMA._create(metric name, tags name[], fields name[]) RETURNS regclass`, as in pg_influx.
+    case function
+    /// No table is created; the rows are counted as skipped.
+    case skip
 }
 
 /// The `[ring]` section: the shared-memory ring that listeners fill and inserters drain.

@@ -128,7 +128,9 @@ public struct Supervisor {
 
     private mutating func launch(instance: String, spec: WorkerSpec, statSlot: Int) -> [SupervisorAction] {
         let fd = sharedMemory.ring.segment.fd
-        switch launcher.launch(instance: instance, spec: spec, statSlot: statSlot, sharedMemory: fd) {
+        let database = machine.config.database
+        let grant = DatabaseGrant(url: database.url, schema: database.schema, createTables: database.createTables.rawValue)
+        switch launcher.launch(instance: instance, spec: spec, statSlot: statSlot, sharedMemory: fd, database: grant) {
         case .success(let pid):
             sharedMemory.assignStatsSlot(statSlot, pid: pid, name: instance)
             return machine.spawned(instance: instance, pid: pid, now: .now)

@@ -23,7 +23,10 @@ struct WorkerLauncher {
     }
 
     /// Spawns one instance. The title `linemaster: NAME` is its argv[0], which is what ps shows.
-    func launch(instance: String, spec: WorkerSpec, statSlot: Int, sharedMemory: Int32?) -> Result<pid_t, LaunchError> {
+    /// `database` is handed over only when the worker has the `database` flag.
+    func launch(
+        instance: String, spec: WorkerSpec, statSlot: Int, sharedMemory: Int32?, database: DatabaseGrant
+    ) -> Result<pid_t, LaunchError> {
         guard let path = resolve(spec.executable) else {
             return .failure(.notFound(spec.executable, searched: binaryDirectory))
         }
@@ -36,6 +39,14 @@ struct WorkerLauncher {
             environment.append("\(WorkerEnvironment.sharedMemory)=\(sharedMemory)")
             inherited.append(sharedMemory)
         }
+        var grantPipe: Int32?
+        if spec.flags.contains(.database) {
+            guard let fd = Self.pipe(holding: database.encoded) else { return .failure(.exec("pipe", errno)) }
+            environment.append("\(WorkerEnvironment.database)=\(fd)")
+            inherited.append(fd)
+            grantPipe = fd
+        }
+        defer { grantPipe.map { _ = close($0) } }
         let pid = withCStrings(["linemaster: \(instance)"] + spec.args) { argv in
             withCStrings(environment) { envp in
                 lm_spawn(path, argv, envp, inherited, Int32(inherited.count), SIGKILL)
@@ -55,6 +66,21 @@ struct WorkerLauncher {
         let searchPath = String(cString: getenv("PATH") ?? strdup("/usr/bin:/bin"))
         let directories = [binaryDirectory] + searchPath.split(separator: ":").map(String.init)
         return directories.map { $0 + "/" + executable }.first { access($0, X_OK) == 0 }
+    }
+
+    /// The read end of a close-on-exec pipe that already holds `text` and whose write end is closed.
+    private static func pipe(holding text: String) -> Int32? {
+        var ends: [Int32] = [0, 0]
+        guard Glibc.pipe(&ends) == 0 else { return nil }
+        _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
+        let bytes = Array(text.utf8)
+        let written = bytes.withUnsafeBytes { write(ends[1], $0.baseAddress, $0.count) }
+        close(ends[1])
+        guard written == bytes.count else {
+            close(ends[0])
+            return nil
+        }
+        return ends[0]
     }
 
     private static func inheritedEnvironment() -> [String] {

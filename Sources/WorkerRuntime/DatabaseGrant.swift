@@ -1,0 +1,51 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The database settings the supervisor hands to a worker with the `database` flag.
+///
+/// They travel through a pipe that the worker inherits (`LINEMASTER_DATABASE_FD`), so that a
+/// password in the connection string appears neither in argv (which every user can read with ps)
+/// nor in the environment (readable in /proc by the same user and inherited by children).
+public struct DatabaseGrant: Equatable, Sendable {
+    /// A libpq connection string or URI; empty means libpq's defaults and PG* variables.
+    public var url: String
+    public var schema: String
+    /// `jsonb`, `columns`, `function` or `skip`.
+    public var createTables: String
+
+    public init(url: String, schema: String, createTables: String) {
+        self.url = url
+        self.schema = schema
+        self.createTables = createTables
+    }
+
+    /// `key=value` lines; no value can hold a line break (libpq's syntax has none).
+    public var encoded: String {
+        "url=\(url)\nschema=\(schema)\ncreate_tables=\(createTables)\n"
+    }
+
+    public init?(encoded text: String) {
+        var values: [Substring: String] = [:]
+        for line in text.split(separator: "\n") {
+            guard let equals = line.firstIndex(of: "=") else { return nil }
+            values[line[..<equals]] = String(line[line.index(after: equals)...])
+        }
+        guard let url = values["url"], let schema = values["schema"], let create = values["create_tables"] else { return nil }
+        self.init(url: url, schema: schema, createTables: create)
+    }
+
+    /// Reads the grant from the inherited pipe `fd` (the supervisor closed its end after writing).
+    static func read(fd: Int32) -> DatabaseGrant? {
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            bytes += chunk[0..<n]
+        }
+        close(fd)
+        return DatabaseGrant(encoded: String(decoding: bytes, as: UTF8.self))
+    }
+}
