@@ -76,23 +76,31 @@ public struct LineProtocolEncoder: Sendable {
 
 extension LineProtocolEncoder {
     /// Appends the decimal digits of `value` without making a String.
-    @inline(__always)
-    public static func appendDecimal<T: BinaryInteger>(_ value: T, to out: inout [UInt8]) {
-        var magnitude = value.magnitude
+    public static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
         if value < 0 { out.append(UInt8(ascii: "-")) }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 40) { digits in
-            var n = 0
+        appendDecimal(value.magnitude, to: &out)
+    }
+
+    /// Appends the decimal digits of `value` without making a String.
+    public static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        appendDecimal(Int64(value), to: &out)
+    }
+
+    /// Appends the decimal digits of `value` without making a String.
+    public static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var v = value
+            var n = buffer.count
             repeat {
-                digits[n] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: magnitude % 10)
-                magnitude /= 10
-                n += 1
-            } while magnitude != 0
-            while n > 0 {
                 n -= 1
-                out.append(digits[n])
-            }
+                buffer[n] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+                v /= 10
+            } while v != 0
+            out.append(contentsOf: UnsafeBufferPointer(
+                start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + n, count: buffer.count - n))
         }
-}
+    }
 }
 
 /// Why a point cannot be written as line protocol.

@@ -1,11 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Musl)
-import Musl
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
 /// Why a number in a line could not be decoded.
 enum NumberProblem: Error {
     case syntax
@@ -120,22 +112,14 @@ enum NumberParsing {
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ]
 
-    /// Checks the full Go float syntax, then lets the C library round (glibc's `strtod` rounds
-    /// correctly, decimal and hexadecimal alike).
+    /// Checks the full Go float syntax, then lets the standard library round: `Double(String)`
+    /// reads decimal and hexadecimal text, rounds correctly, and (unlike `strtod`) ignores the
+    /// process locale. Only long, hexadecimal or underscored numbers come here.
     static func slowDouble(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) throws(NumberProblem) -> Double {
-        guard GoFloatSyntax.isValid(UnsafeBufferPointer(start: p + start, count: end - start)) else {
-            throw .syntax
-        }
-        let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: end - start + 1) { buffer in
-            var n = 0
-            for i in start..<end where p[i] != UInt8(ascii: "_") {
-                buffer[n] = CChar(bitPattern: p[i])
-                n += 1
-            }
-            buffer[n] = 0
-            return strtod(buffer.baseAddress!, nil)
-        }
-        guard value.isFinite else { throw .outOfRange }
+        let text = UnsafeBufferPointer(start: p + start, count: end - start)
+        guard GoFloatSyntax.isValid(text) else { throw .syntax }
+        let digits = String(decoding: text.lazy.filter { $0 != UInt8(ascii: "_") }, as: UTF8.self)
+        guard let value = Double(digits), value.isFinite else { throw .outOfRange }
         return value
     }
 

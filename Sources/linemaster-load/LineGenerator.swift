@@ -3,7 +3,6 @@ import LineProtocol
 
 /// Builds the numbered lines, with the series keys encoded once and cached.
 struct LineGenerator {
-    private let encoder = LineProtocolEncoder(precision: .nanoseconds)
     private var seriesKeys: [[UInt8]] = []
     private var seq: Int64
     private var index = 0
@@ -13,7 +12,7 @@ struct LineGenerator {
         seriesKeys.reserveCapacity(series)
         for s in 0..<series {
             var key: [UInt8] = []
-            try encoder.appendSeriesKey(
+            try LineProtocolEncoder().appendSeriesKey(
                 measurement: measurement, tags: [.init("host", "h\(s)"), .init("region", "r\(s % 8)")], to: &key)
             seriesKeys.append(key)
         }
@@ -22,16 +21,15 @@ struct LineGenerator {
     /// Appends up to `maxLines` lines to `datagram` without exceeding `maxBytes`; returns how many.
     mutating func fill(_ datagram: inout [UInt8], maxLines: Int, maxBytes: Int) -> Int {
         let now = wallClockNanoseconds()
-        var line: [UInt8] = []
         var count = 0
         while count < maxLines {
-            line.removeAll(keepingCapacity: true)
-            appendLine(time: now + Int64(count), to: &line)
-            if datagram.count + line.count > maxBytes {
+            let lineStart = datagram.count
+            appendLine(time: now + Int64(count), to: &datagram)
+            if datagram.count > maxBytes {
                 precondition(count > 0, "one line is longer than a datagram")
+                datagram.removeSubrange(lineStart...)
                 break
             }
-            datagram.append(contentsOf: line)
             count += 1
             seq += 1
             index += 1
@@ -39,6 +37,8 @@ struct LineGenerator {
         return count
     }
 
+    /// `<series key> usage=<x.yy>,idle=<i>i,label="x<i%100>",seq=<seq>i <time>`: constant names
+    /// are written as they are (they need no escaping), numbers through the encoder's digit writer.
     private func appendLine(time: Int64, to out: inout [UInt8]) {
         let i = index
         let usage = (i &* 7919) % 10_000
@@ -48,12 +48,15 @@ struct LineGenerator {
         out.append(UInt8(ascii: "."))
         out.append(UInt8(ascii: "0") + UInt8(usage % 100 / 10))
         out.append(UInt8(ascii: "0") + UInt8(usage % 10))
-        encoder.appendField("idle", .int(Int64(i)), first: false, to: &out)
-        out.append(contentsOf: ",label=\"x".utf8)
+        out.append(contentsOf: ",idle=".utf8)
+        LineProtocolEncoder.appendDecimal(i, to: &out)
+        out.append(contentsOf: "i,label=\"x".utf8)
         LineProtocolEncoder.appendDecimal(i % 100, to: &out)
-        out.append(UInt8(ascii: "\""))
-        encoder.appendField("seq", .int(seq), first: false, to: &out)
-        encoder.appendTime(time, to: &out)
+        out.append(contentsOf: "\",seq=".utf8)
+        LineProtocolEncoder.appendDecimal(seq, to: &out)
+        out.append(contentsOf: "i ".utf8)
+        LineProtocolEncoder.appendDecimal(time, to: &out)
+        out.append(UInt8(ascii: "\n"))
     }
 }
 
