@@ -3,6 +3,7 @@ public struct LineProtocolEncoder: Sendable {
     /// The unit timestamps are written in; times are divided by it, rounding toward zero.
     public var precision: Precision
 
+    /// An encoder that writes timestamps in `precision`.
     public init(precision: Precision = .nanoseconds) {
         self.precision = precision
     }
@@ -105,6 +106,7 @@ extension LineProtocolEncoder {
 
 /// Why a point cannot be written as line protocol.
 public struct LineProtocolEncodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What cannot be written, e.g. `value of tag "k" ends with a backslash`.
     public var message: String
     public var description: String { message }
 }
