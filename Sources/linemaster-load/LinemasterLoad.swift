@@ -9,11 +9,12 @@ struct LinemasterLoad: ParsableCommand {
         commandName: "linemaster-load",
         abstract: "Send line protocol over UDP at a measured rate.",
         discussion: """
-            Each line looks like
-              cpu,host=h<s>,region=r<s%8> usage=<x.yy>,idle=<i>i,label="x<i%100>",seq=<n>i <ns>
-            where s = n % series and seq numbers the lines seq-start, seq-start+1, ... without gaps,
-            so the receiver can count lost and duplicated lines. Prints what was sent at the end,
-            and progress every second when stderr is a terminal.
+            Line i (counting from 0), with s = i % series and seq = seq-start + i, is
+              cpu,host=h<s>,region=r<s%8> usage=<x.yy>,idle=<i>i,label="x<i%100>",seq=<seq>i <ns>
+            seq numbers the lines without gaps, so that the receiver can count lost and
+            duplicated lines. The time is the wall clock when the datagram was built.
+            At the end it prints lines, datagrams, bytes and the achieved rate; while it
+            runs it shows progress every second when stderr is a terminal.
             """)
 
     @Argument(help: "Where to send: HOST:PORT with an IPv4 address, [IPv6]:PORT, or localhost:PORT.")
