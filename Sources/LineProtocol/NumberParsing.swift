@@ -1,3 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// Why a number in a line could not be decoded.
 enum NumberProblem: Error {
     case syntax
@@ -112,16 +120,30 @@ enum NumberParsing {
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ]
 
-    /// Checks the full Go float syntax, then lets the standard library round: `Double(String)`
-    /// reads decimal and hexadecimal text, rounds correctly, and (unlike `strtod`) ignores the
-    /// process locale. Only long, hexadecimal or underscored numbers come here.
+    /// Checks the full Go float syntax, then lets glibc's `strtod` round (correctly, decimal and
+    /// hexadecimal alike) in the "C" locale whatever the process locale is, from a stack copy
+    /// without underscores: no allocation. Long, hexadecimal and underscored numbers come here.
     static func slowDouble(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) throws(NumberProblem) -> Double {
-        let text = UnsafeBufferPointer(start: p + start, count: end - start)
-        guard GoFloatSyntax.isValid(text) else { throw .syntax }
-        let digits = String(decoding: text.lazy.filter { $0 != UInt8(ascii: "_") }, as: UTF8.self)
-        guard let value = Double(digits), value.isFinite else { throw .outOfRange }
+        guard GoFloatSyntax.isValid(UnsafeBufferPointer(start: p + start, count: end - start)) else {
+            throw .syntax
+        }
+        let value = withUnsafeTemporaryAllocation(of: CChar.self, capacity: end - start + 1) { buffer in
+            var n = 0
+            for i in start..<end where p[i] != UInt8(ascii: "_") {
+                buffer[n] = CChar(bitPattern: p[i])
+                n += 1
+            }
+            buffer[n] = 0
+            let previous = uselocale(cNumericLocale)
+            defer { uselocale(previous) }
+            return strtod(buffer.baseAddress!, nil)
+        }
+        guard value.isFinite else { throw .outOfRange }
         return value
     }
+
+    /// The "C" numeric locale (decimal point `.`), made once.
+    nonisolated(unsafe) private static let cNumericLocale: locale_t = newlocale(1 << LC_NUMERIC, "C", nil)
 
     /// The boolean spellings the reference accepts: t T true True TRUE f F false False FALSE.
     @inline(__always)
