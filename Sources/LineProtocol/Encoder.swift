@@ -3,6 +3,7 @@ public struct LineProtocolEncoder: Sendable {
     /// The unit timestamps are written in; times are divided by it, rounding toward zero.
     public var precision: Precision
 
+    /// An encoder that writes timestamps in `precision`.
     public init(precision: Precision = .nanoseconds) {
         self.precision = precision
     }
@@ -11,22 +12,11 @@ public struct LineProtocolEncoder: Sendable {
     /// Throws when the point cannot be written (see ``LineProtocolEncodingError``); `out` is then unchanged.
     public func append(_ point: Point, to out: inout [UInt8]) throws(LineProtocolEncodingError) {
         try validate(point)
-        EscapeRule.measurement.appendEscaped(point.measurement.utf8, to: &out)
-        for tag in point.tags {
-            out.append(UInt8(ascii: ","))
-            EscapeRule.name.appendEscaped(tag.key.utf8, to: &out)
-            out.append(UInt8(ascii: "="))
-            EscapeRule.name.appendEscaped(tag.value.utf8, to: &out)
-        }
+        appendSeriesKeyUnchecked(measurement: point.measurement, tags: point.tags, to: &out)
         for (i, field) in point.fields.enumerated() {
-            out.append(i == 0 ? UInt8(ascii: " ") : UInt8(ascii: ","))
-            EscapeRule.name.appendEscaped(field.key.utf8, to: &out)
-            out.append(UInt8(ascii: "="))
-            appendValue(field.value, to: &out)
+            appendField(field.key, field.value, first: i == 0, to: &out)
         }
-        out.append(UInt8(ascii: " "))
-        out.append(contentsOf: String(precision.units(fromNanoseconds: point.time)).utf8)
-        out.append(UInt8(ascii: "\n"))
+        appendTime(point.time, to: &out)
     }
 
     /// `point` as one line of line protocol, ending in a line feed.
@@ -36,15 +26,27 @@ public struct LineProtocolEncoder: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    private func appendValue(_ value: FieldValue, to out: inout [UInt8]) {
+    /// Appends `measurement,key=value,...` (escaped, no trailing space): the part of a line that
+    /// names a series, for writers that build lines piece by piece and cache it.
+    public func appendSeriesKey(measurement: String, tags: [Point.Tag], to out: inout [UInt8]) throws(LineProtocolEncodingError) {
+        try validate(Point(measurement: measurement, tags: tags, fields: [.init("f", .bool(true))], time: 0))
+        appendSeriesKeyUnchecked(measurement: measurement, tags: tags, to: &out)
+    }
+
+    /// Appends ` key=value` for the first field of a line, `,key=value` for the others.
+    /// The key must be a valid name and a float finite (``append(_:to:)`` checks both).
+    public func appendField(_ key: String, _ value: FieldValue, first: Bool, to out: inout [UInt8]) {
+        out.append(first ? UInt8(ascii: " ") : UInt8(ascii: ","))
+        EscapeRule.name.appendEscaped(key.utf8, to: &out)
+        out.append(UInt8(ascii: "="))
         switch value {
         case .float(let x):
             out.append(contentsOf: x.description.utf8)
         case .int(let x):
-            out.append(contentsOf: String(x).utf8)
+            Self.appendDecimal(x, to: &out)
             out.append(UInt8(ascii: "i"))
         case .uint(let x):
-            out.append(contentsOf: String(x).utf8)
+            Self.appendDecimal(x, to: &out)
             out.append(UInt8(ascii: "u"))
         case .bool(let b):
             out.append(contentsOf: (b ? "true" : "false").utf8)
@@ -54,10 +56,57 @@ public struct LineProtocolEncoder: Sendable {
             out.append(UInt8(ascii: "\""))
         }
     }
+
+    /// Appends ` <time in units of the precision>` and the line feed that ends a line.
+    public func appendTime(_ nanoseconds: Int64, to out: inout [UInt8]) {
+        out.append(UInt8(ascii: " "))
+        Self.appendDecimal(precision.units(fromNanoseconds: nanoseconds), to: &out)
+        out.append(UInt8(ascii: "\n"))
+    }
+
+    private func appendSeriesKeyUnchecked(measurement: String, tags: [Point.Tag], to out: inout [UInt8]) {
+        EscapeRule.measurement.appendEscaped(measurement.utf8, to: &out)
+        for tag in tags {
+            out.append(UInt8(ascii: ","))
+            EscapeRule.name.appendEscaped(tag.key.utf8, to: &out)
+            out.append(UInt8(ascii: "="))
+            EscapeRule.name.appendEscaped(tag.value.utf8, to: &out)
+        }
+    }
+}
+
+extension LineProtocolEncoder {
+    /// Appends the decimal digits of `value` without making a String.
+    public static func appendDecimal(_ value: Int64, to out: inout [UInt8]) {
+        if value < 0 { out.append(UInt8(ascii: "-")) }
+        appendDecimal(value.magnitude, to: &out)
+    }
+
+    /// Appends the decimal digits of `value` without making a String.
+    public static func appendDecimal(_ value: Int, to out: inout [UInt8]) {
+        appendDecimal(Int64(value), to: &out)
+    }
+
+    /// Appends the decimal digits of `value` without making a String.
+    public static func appendDecimal(_ value: UInt64, to out: inout [UInt8]) {
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            var v = value
+            var n = buffer.count
+            repeat {
+                n -= 1
+                buffer[n] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: v % 10)
+                v /= 10
+            } while v != 0
+            out.append(contentsOf: UnsafeBufferPointer(
+                start: buffer.baseAddress!.assumingMemoryBound(to: UInt8.self) + n, count: buffer.count - n))
+        }
+    }
 }
 
 /// Why a point cannot be written as line protocol.
 public struct LineProtocolEncodingError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// What cannot be written, e.g. `value of tag "k" ends with a backslash`.
     public var message: String
     public var description: String { message }
 }

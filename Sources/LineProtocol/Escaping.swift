@@ -44,9 +44,7 @@ public enum EscapeRule: UInt8, Sendable {
     /// separator after it would read as escaped); ``LineProtocolEncoder`` refuses such names.
     public func appendEscaped<S: Sequence>(_ text: S, to out: inout [UInt8]) where S.Element == UInt8 {
         for b in text {
-            if self == .string ? escapes(b) : (escapes(b) && b != 0x5C) {
-                out.append(0x5C)
-            }
+            if escapes(b) { out.append(0x5C) }
             out.append(b)
         }
     }

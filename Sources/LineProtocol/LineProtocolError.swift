@@ -7,6 +7,7 @@ public struct LineProtocolError: Error, Equatable, Sendable, CustomStringConvert
     /// What is wrong, e.g. `invalid field value "12x" for field "usage": expected a number, ...`.
     public var message: String
 
+    /// An error at `line` and `column` (both 1-based).
     public init(line: Int, column: Int, message: String) {
         self.line = line
         self.column = column

@@ -120,8 +120,9 @@ enum NumberParsing {
         1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
     ]
 
-    /// Checks the full Go float syntax, then lets the C library round (glibc's `strtod` rounds
-    /// correctly, decimal and hexadecimal alike).
+    /// Checks the full Go float syntax, then lets glibc's `strtod` round (correctly, decimal and
+    /// hexadecimal alike) in the "C" locale whatever the process locale is, from a stack copy
+    /// without underscores: no allocation. Long, hexadecimal and underscored numbers come here.
     static func slowDouble(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) throws(NumberProblem) -> Double {
         guard GoFloatSyntax.isValid(UnsafeBufferPointer(start: p + start, count: end - start)) else {
             throw .syntax
@@ -133,11 +134,16 @@ enum NumberParsing {
                 n += 1
             }
             buffer[n] = 0
+            let previous = uselocale(cNumericLocale)
+            defer { uselocale(previous) }
             return strtod(buffer.baseAddress!, nil)
         }
         guard value.isFinite else { throw .outOfRange }
         return value
     }
+
+    /// The "C" numeric locale (decimal point `.`), made once.
+    nonisolated(unsafe) private static let cNumericLocale: locale_t = newlocale(1 << LC_NUMERIC, "C", nil)
 
     /// The boolean spellings the reference accepts: t T true True TRUE f F false False FALSE.
     @inline(__always)

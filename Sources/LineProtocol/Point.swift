@@ -2,8 +2,11 @@
 public struct Point: Equatable, Hashable, Sendable {
     /// A tag: key and value, unescaped.
     public struct Tag: Equatable, Hashable, Sendable {
+        /// The tag key.
         public var key: String
+        /// The tag value, never empty in a parsed point.
         public var value: String
+        /// A tag `key=value`.
         public init(_ key: String, _ value: String) {
             self.key = key
             self.value = value
@@ -12,14 +15,18 @@ public struct Point: Equatable, Hashable, Sendable {
 
     /// A field: key, unescaped, and typed value.
     public struct Field: Equatable, Hashable, Sendable {
+        /// The field key.
         public var key: String
+        /// The typed value.
         public var value: FieldValue
+        /// A field `key=value`.
         public init(_ key: String, _ value: FieldValue) {
             self.key = key
             self.value = value
         }
     }
 
+    /// The measurement name, unescaped.
     public var measurement: String
     /// Tags in input order.
     public var tags: [Tag]
@@ -28,6 +35,7 @@ public struct Point: Equatable, Hashable, Sendable {
     /// Nanoseconds since the Unix epoch.
     public var time: Int64
 
+    /// A point; `time` is in nanoseconds since the Unix epoch.
     public init(measurement: String, tags: [Tag] = [], fields: [Field], time: Int64) {
         self.measurement = measurement
         self.tags = tags

@@ -16,13 +16,17 @@ public struct PointView {
 
     /// One tag: key and value.
     public struct Tag {
+        /// The tag key (``EscapeRule/name``).
         public let key: ElementBytes
+        /// The tag value (``EscapeRule/name``), never empty.
         public let value: ElementBytes
     }
 
     /// One field: key and decoded value.
     public struct Field {
+        /// The field key (``EscapeRule/name``).
         public let key: ElementBytes
+        /// The decoded value.
         public let value: FieldValueView
     }
 
@@ -32,6 +36,7 @@ public struct PointView {
         public var startIndex: Int { 0 }
         public var endIndex: Int { storage.count }
         @inline(__always)
+        /// The tag at `position`, in input order.
         public subscript(position: Int) -> Tag { storage[position].view }
     }
 
@@ -41,6 +46,7 @@ public struct PointView {
         public var startIndex: Int { 0 }
         public var endIndex: Int { storage.count }
         @inline(__always)
+        /// The field at `position`, in input order.
         public subscript(position: Int) -> Field { storage[position].view }
     }
 }

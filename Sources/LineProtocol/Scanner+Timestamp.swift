@@ -54,7 +54,7 @@ extension Scanner {
         return negative ? -Int64(value) : Int64(value)
     }
 
-    /// Consumes LF or CRLF, or accepts the end of input.
+    /// Consumes LF or CRLF, or accepts the end of input (a CR just before it too, as the reference does).
     @inline(__always)
     mutating func scanLineEnd() throws(ScanFailure) {
         guard pos < end else { return }
@@ -62,7 +62,11 @@ extension Scanner {
         case UInt8(ascii: "\n"):
             pos += 1
         case UInt8(ascii: "\r"):
-            guard pos + 1 < end && p[pos + 1] == UInt8(ascii: "\n") else {
+            if pos + 1 == end {
+                pos += 1
+                return
+            }
+            guard p[pos + 1] == UInt8(ascii: "\n") else {
                 throw ScanFailure(.carriageReturnWithoutLineFeed, at: pos)
             }
             pos += 2

@@ -10,8 +10,8 @@ struct ParseCommand: ParsableCommand {
         commandName: "parse",
         abstract: "Parse line protocol from stdin and print one JSON object per accepted point.",
         discussion: """
-            Output, one line per point, in input order:
-              {"measurement": "cpu", "tags": [["host", "a"]], "fields": [["usage", "float", "0.5"]], "time": 1700000000000000000}
+            Output, one line per accepted point, in input order, e.g.
+              {"measurement": "cpu", "tags": [["host", "a"]], "fields": [["usage", "float", "0.5"]], "time": 1}
             Each rejected line is reported on stderr as "line N: column C: message".
             Exit status: 0 when every line was accepted, 1 when any line was rejected.
             """)

@@ -23,6 +23,9 @@ import Testing
         #expect(value("m v=4.9e-324") == .float(.leastNonzeroMagnitude))
         #expect(value("m v=123456789012345678901234567890") == .float(123456789012345678901234567890.0))
         #expect(value("m v=9007199254740993") == .float(9007199254740992))
+        #expect(value("m v=2.2250738585072011e-308") == .float(Double(bitPattern: 0x000F_FFFF_FFFF_FFFF)))
+        #expect(value("m v=1e-400") == .float(0))
+        #expect(value("m v=0.30000000000000004441") == .float(0.30000000000000004))
     }
 
     @Test func floatsFollowGoSyntaxIncludingHexAndUnderscores() {
@@ -153,9 +156,9 @@ import Testing
         #expect(point("m,k=v   f=1    5   ")?.time == 5)
     }
 
-    @Test func aCarriageReturnWithoutLineFeedIsRejected() {
-        let result = parse("m f=1\rm f=2\nm f=3")
-        #expect(result.points.map(\.time) == [0])
+    @Test func aCarriageReturnWithoutLineFeedIsRejectedExceptAtTheEnd() {
+        let result = parse("m f=1 1\rm f=2\nm f=3 3\r")
+        #expect(result.points.map(\.time) == [3])
         #expect(result.errors.count == 1)
     }
 
@@ -223,7 +226,7 @@ import Testing
     @Test func everyKindOfProblemHasAMessage() {
         let lines = ["\u{01}m f=1", "m,=v f=1", "m,k f=1", "m,k= f=1", "m\u{01} f=1", "m", "m =1", "m f 1",
                      "m f=", "m f=\"x", "m f=x", "m f=1i1i", "m f=99999999999999999999i", "m f=\"x\"y",
-                     "m f=1 x", "m f=1 99999999999999999999", "m f=1 1 1", "m f=1\r", "m,a=1,a=2 f=1", "m f=\"\u{FFFF}\u{D7FF}\"x"]
+                     "m f=1 x", "m f=1 99999999999999999999", "m f=1 1 1", "m f=1\rx", "m,a=1,a=2 f=1", "m f=\"\u{FFFF}\u{D7FF}\"x"]
         for line in lines {
             let result = parse(line)
             #expect(result.errors.count == 1, "\(line)")

@@ -33,6 +33,19 @@ import Testing
         }
     }
 
+    /// A string runs to the next quote, as in the reference: the opening quote of the next line
+    /// closes it, so `m f="x` twice is one bad line of two; and scanning stays linear.
+    @Test func unclosedStringsRunToTheNextQuoteInLinearTime() {
+        let lines = 50_000
+        let input = Array(String(repeating: "m f=\"x\n", count: lines).utf8)
+        let clock = ContinuousClock()
+        var result: (points: [Point], errors: [LineProtocolError]) = ([], [])
+        let elapsed = clock.measure { result = parseBytes(input) }
+        #expect(result.errors.count == lines / 2)
+        #expect(result.points.isEmpty)
+        #expect(elapsed < .seconds(10))
+    }
+
     /// Parses `bytes` and checks the invariants: errors point inside the input, the clean last line
     /// is never lost, and points have fields.
     private func checkParses(_ bytes: [UInt8]) {

@@ -1,0 +1,73 @@
+import Glibc
+import LineProtocol
+
+/// Builds the numbered lines, with the series keys encoded once and cached.
+struct LineGenerator {
+    private var seriesKeys: [[UInt8]] = []
+    private var seq: Int64
+    private var index = 0
+
+    init(measurement: String, series: Int, seqStart: Int64) throws {
+        seq = seqStart
+        seriesKeys.reserveCapacity(series)
+        for s in 0..<series {
+            var key: [UInt8] = []
+            try LineProtocolEncoder().appendSeriesKey(
+                measurement: measurement, tags: [.init("host", "h\(s)"), .init("region", "r\(s % 8)")], to: &key)
+            seriesKeys.append(key)
+        }
+    }
+
+    /// Appends up to `maxLines` lines to `datagram` without exceeding `maxBytes`; returns how many.
+    mutating func fill(_ datagram: inout [UInt8], maxLines: Int, maxBytes: Int) -> Int {
+        let now = wallClockNanoseconds()
+        var count = 0
+        while count < maxLines {
+            let lineStart = datagram.count
+            appendLine(time: now + Int64(count), to: &datagram)
+            if datagram.count > maxBytes {
+                precondition(count > 0, "one line is longer than a datagram")
+                datagram.removeSubrange(lineStart...)
+                break
+            }
+            count += 1
+            seq += 1
+            index += 1
+        }
+        return count
+    }
+
+    /// `<series key> usage=<x.yy>,idle=<i>i,label="x<i%100>",seq=<seq>i <time>`: constant names
+    /// are written as they are (they need no escaping), numbers through the encoder's digit writer.
+    private func appendLine(time: Int64, to out: inout [UInt8]) {
+        let i = index
+        let usage = (i &* 7919) % 10_000
+        out.append(contentsOf: seriesKeys[i % seriesKeys.count])
+        out.append(contentsOf: " usage=".utf8)
+        LineProtocolEncoder.appendDecimal(usage / 100, to: &out)
+        out.append(UInt8(ascii: "."))
+        out.append(UInt8(ascii: "0") + UInt8(usage % 100 / 10))
+        out.append(UInt8(ascii: "0") + UInt8(usage % 10))
+        out.append(contentsOf: ",idle=".utf8)
+        LineProtocolEncoder.appendDecimal(i, to: &out)
+        out.append(contentsOf: "i,label=\"x".utf8)
+        LineProtocolEncoder.appendDecimal(i % 100, to: &out)
+        out.append(contentsOf: "\",seq=".utf8)
+        LineProtocolEncoder.appendDecimal(seq, to: &out)
+        out.append(contentsOf: "i ".utf8)
+        LineProtocolEncoder.appendDecimal(time, to: &out)
+        out.append(UInt8(ascii: "\n"))
+    }
+}
+
+func wallClockNanoseconds() -> Int64 {
+    var ts = timespec()
+    clock_gettime(CLOCK_REALTIME, &ts)
+    return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
+}
+
+func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
