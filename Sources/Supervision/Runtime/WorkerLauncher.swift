@@ -63,7 +63,7 @@ struct WorkerLauncher {
             let path = executable.hasPrefix("/") ? executable : configDirectory + "/" + executable
             return access(path, X_OK) == 0 ? path : nil
         }
-        let searchPath = String(cString: getenv("PATH") ?? strdup("/usr/bin:/bin"))
+        let searchPath = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
         let directories = [binaryDirectory] + searchPath.split(separator: ":").map(String.init)
         return directories.map { $0 + "/" + executable }.first { access($0, X_OK) == 0 }
     }
