@@ -6,6 +6,7 @@ let package = Package(
     products: [
         .executable(name: "linemaster", targets: ["linemaster"]),
         .executable(name: "linemaster-listener", targets: ["linemaster-listener"]),
+        .executable(name: "linemaster-postgres", targets: ["linemaster-postgres"]),
         .executable(name: "linemaster-load", targets: ["linemaster-load"]),
         .executable(name: "linemaster-bench", targets: ["linemaster-bench"]),
     ],
@@ -34,6 +35,9 @@ let package = Package(
             "Listener", "WorkerRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // The embedded PostgreSQL worker, for users without a server of their own.
+        .target(name: "EmbeddedPostgres", dependencies: ["WorkerRuntime"]),
+        .executableTarget(name: "linemaster-postgres", dependencies: ["EmbeddedPostgres", "WorkerRuntime"]),
         .executableTarget(name: "linemaster-load", dependencies: [
             "LineProtocol",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

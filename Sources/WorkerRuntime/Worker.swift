@@ -13,12 +13,15 @@ public final class Worker: @unchecked Sendable {
     public let name: String
     /// This worker's statistics slot in the shared-memory segment.
     public let statSlot: Int?
+    /// The supervisor's data directory.
+    public let dataDirectory: String?
     private let sharedMemoryFD: Int32?
     private let databaseGrant: DatabaseGrant?
 
-    private init(name: String, statSlot: Int?, sharedMemoryFD: Int32?, databaseGrant: DatabaseGrant?) {
+    private init(name: String, statSlot: Int?, dataDirectory: String?, sharedMemoryFD: Int32?, databaseGrant: DatabaseGrant?) {
         self.name = name
         self.statSlot = statSlot
+        self.dataDirectory = dataDirectory
         self.sharedMemoryFD = sharedMemoryFD
         self.databaseGrant = databaseGrant
     }
@@ -31,6 +34,7 @@ public final class Worker: @unchecked Sendable {
         let name = environment(WorkerEnvironment.name) ?? String(CommandLine.arguments[0].split(separator: "/").last ?? "worker")
         let worker = Worker(
             name: name, statSlot: environment(WorkerEnvironment.statsSlot).flatMap { Int($0) },
+            dataDirectory: environment(WorkerEnvironment.dataDirectory),
             sharedMemoryFD: environment(WorkerEnvironment.sharedMemory).flatMap { Int32($0) },
             databaseGrant: environment(WorkerEnvironment.database).flatMap { Int32($0) }.flatMap(DatabaseGrant.read))
         if let fd = environment(WorkerEnvironment.deathPipe).flatMap({ Int32($0) }) {
@@ -87,6 +91,8 @@ public enum WorkerEnvironment {
     public static let name = "LINEMASTER_WORKER_NAME"
     /// Index of the worker's statistics slot in the shared-memory segment.
     public static let statsSlot = WorkerStatsSlot.environmentVariable
+    /// The supervisor's data directory (absolute), where a worker may keep files of its own.
+    public static let dataDirectory = "LINEMASTER_DATA_DIR"
     /// Read end of the death pipe: EOF when the supervisor is gone.
     public static let deathPipe = "LINEMASTER_DEATH_FD"
     /// Descriptor of the shared-memory segment, for workers with the `shared-memory` flag only.

@@ -36,7 +36,7 @@ public struct Supervisor {
         pipeEnds.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
         // The write end stays open (and unused) for the supervisor's whole life: its closing,
         // by exit or by SIGKILL, is what tells every worker that the supervisor is gone.
-        launcher = WorkerLauncher(deathPipe: pipeEnds[0], configPath: config.path)
+        launcher = WorkerLauncher(deathPipe: pipeEnds[0], configPath: config.path, dataDirectory: dataDirectory)
         machine = SupervisorStateMachine(config: config)
     }
 

@@ -14,9 +14,11 @@ struct WorkerLauncher {
     /// The directory of the linemaster binary, searched for bare executable names before `PATH`.
     let binaryDirectory: String
     let baseEnvironment: [String]
+    let dataDirectory: String
 
-    init(deathPipe: Int32, configPath: String) {
+    init(deathPipe: Int32, configPath: String, dataDirectory: String) {
         self.deathPipe = deathPipe
+        self.dataDirectory = dataDirectory
         configDirectory = directoryName(configPath)
         binaryDirectory = directoryName(readLink("/proc/self/exe") ?? CommandLine.arguments[0])
         baseEnvironment = Self.inheritedEnvironment()
@@ -32,7 +34,7 @@ struct WorkerLauncher {
         }
         var environment = baseEnvironment + [
             "\(WorkerEnvironment.name)=\(instance)", "\(WorkerEnvironment.statsSlot)=\(statSlot)",
-            "\(WorkerEnvironment.deathPipe)=\(deathPipe)",
+            "\(WorkerEnvironment.deathPipe)=\(deathPipe)", "\(WorkerEnvironment.dataDirectory)=\(dataDirectory)",
         ]
         var inherited = [deathPipe]
         if spec.flags.contains(.sharedMemory), let sharedMemory {
