@@ -40,7 +40,7 @@ extension SharedRing {
         return .published(sequence: position)
     }
 
-    /// Copies the bytes of `payload` into the ring as one record; see ``tryPublish(_:)-(UnsafeRawBufferPointer)``.
+    /// Copies the bytes of `payload` into the ring as one record, like the `UnsafeRawBufferPointer` variant.
     public func tryPublish(_ payload: some Collection<UInt8>) -> PublishResult {
         if let result = payload.withContiguousStorageIfAvailable({ tryPublish(UnsafeRawBufferPointer($0)) }) {
             return result
