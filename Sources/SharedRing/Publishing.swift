@@ -43,6 +43,8 @@ extension SharedRing {
     }
 
     /// Copies the bytes of `payload` into the ring as one record, like the `UnsafeRawBufferPointer` variant.
+    /// Inlinable, so that it is specialized for the caller's collection type.
+    @inlinable
     public func tryPublish(_ payload: some Collection<UInt8>) -> PublishResult {
         if let result = payload.withContiguousStorageIfAvailable({ tryPublish(UnsafeRawBufferPointer($0)) }) {
             return result
