@@ -5,7 +5,7 @@
 /// transaction as the rows. A batch is a run of consecutive records, so a record belongs to a
 /// stored batch exactly when its sequence lies in that batch's range; after a crash, records that
 /// come back with a sequence inside a stored range were already written and are to be skipped.
-public struct ClaimedBatch: ~Copyable {
+public struct ClaimedBatch: ~Copyable, Sendable {
     /// The epoch of the ring the sequence numbers belong to.
     public let epoch: UInt64
     /// The sequence of the first record of the batch.

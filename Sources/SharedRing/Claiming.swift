@@ -31,6 +31,7 @@ extension SharedRing {
     /// Gives a batch back: its space is reclaimed as soon as no older record is still claimed.
     /// Consumers may release in any order.
     public func release(_ batch: consuming ClaimedBatch) {
+        precondition(batch.ring === self, "released a batch claimed from another ring")
         var position = batch.start
         var offset = self.offset(of: position)
         while position < batch.end {
@@ -45,7 +46,7 @@ extension SharedRing {
             case RecordFormat.released:
                 break
             default:
-                preconditionFailure("released a batch that is not claimed from this ring (released twice?)")
+                preconditionFailure("claimed record at position \(position) is no longer claimed: the ring was recovered while in use?")
             }
             position += UInt64(size)
             offset = self.offset(after: offset, size: size)

@@ -17,35 +17,55 @@ extension SharedRing {
     /// compare-and-swap on the head, copies, and commits with one release store.
     public func tryPublish(_ payload: UnsafeRawBufferPointer) -> PublishResult {
         let length = payload.count
-        guard length <= maxPayloadSize else {
-            _ = lm_fetch_add_relaxed_u64(layout.word(.rowsDropped), 1)
-            return .tooLarge
-        }
+        guard length <= maxPayloadSize else { return dropped(.tooLarge) }
         // The payload's checksum is computed before reserving, so that the window in which
         // consumers wait behind an uncommitted record is only the copy.
         let payloadChecksum = RecordFormat.payloadChecksum(payload, seed: checksumSeed)
-        let size = RecordFormat.size(payloadLength: length)
-        guard let (position, offset) = reserve(size: size) else {
-            _ = lm_fetch_add_relaxed_u64(layout.word(.rowsDropped), 1)
-            return .full
-        }
+        guard let (position, offset) = reserve(size: RecordFormat.size(payloadLength: length)) else { return dropped(.full) }
         let record = header(atOffset: offset)
-        record.setLength(length, checksum: RecordFormat.checksum(
-            payloadChecksum: payloadChecksum, position: position, length: length))
         if length > 0 { record.payload.copyMemory(from: payload.baseAddress!, byteCount: length) }
-        // The commit mark: everything above becomes visible to the consumer that acquires it.
-        record.setState(RecordFormat.committed, at: position)
-        _ = lm_fetch_add_relaxed_u64(layout.word(.rowsIn), 1)
-        wakeConsumers()
-        return .published(sequence: position)
+        return commit(record, at: position, length: length, payloadChecksum: payloadChecksum)
     }
 
-    /// Copies the bytes of `payload` into the ring as one record; see ``tryPublish(_:)-(UnsafeRawBufferPointer)``.
+    /// Reserves `byteCount` bytes in the ring and lets `write` fill them in place (e.g. a listener
+    /// encoding a point straight into shared memory), or drops the record when there is no room.
+    ///
+    /// `write` must fill the whole buffer and cannot fail: a reservation cannot be taken back,
+    /// and consumers wait at it until it is committed. It runs only if there is room.
+    public func tryPublish(byteCount: Int, _ write: (UnsafeMutableRawBufferPointer) -> Void) -> PublishResult {
+        guard byteCount >= 0, byteCount <= maxPayloadSize else { return dropped(.tooLarge) }
+        guard let (position, offset) = reserve(size: RecordFormat.size(payloadLength: byteCount)) else { return dropped(.full) }
+        let record = header(atOffset: offset)
+        let payload = UnsafeMutableRawBufferPointer(start: record.payload, count: byteCount)
+        write(payload)
+        let payloadChecksum = RecordFormat.payloadChecksum(UnsafeRawBufferPointer(payload), seed: checksumSeed)
+        return commit(record, at: position, length: byteCount, payloadChecksum: payloadChecksum)
+    }
+
+    /// Copies the bytes of `payload` into the ring as one record, like the `UnsafeRawBufferPointer` variant.
+    /// Inlinable, so that it is specialized for the caller's collection type.
+    @inlinable
     public func tryPublish(_ payload: some Collection<UInt8>) -> PublishResult {
         if let result = payload.withContiguousStorageIfAvailable({ tryPublish(UnsafeRawBufferPointer($0)) }) {
             return result
         }
         return Array(payload).withUnsafeBytes { tryPublish($0) }
+    }
+
+    private func dropped(_ result: PublishResult) -> PublishResult {
+        _ = lm_fetch_add_relaxed_u64(layout.word(.rowsDropped), 1)
+        return result
+    }
+
+    /// Writes the header of a filled record and makes it visible.
+    private func commit(_ record: RecordHeader, at position: UInt64, length: Int, payloadChecksum: UInt32) -> PublishResult {
+        record.setLength(length, checksum: RecordFormat.checksum(
+            payloadChecksum: payloadChecksum, position: position, length: length))
+        // The commit mark: everything above becomes visible to the consumer that acquires it.
+        record.setState(RecordFormat.committed, at: position)
+        _ = lm_fetch_add_relaxed_u64(layout.word(.rowsIn), 1)
+        wakeConsumers()
+        return .published(sequence: position)
     }
 
     /// Reserves `size` bytes at the head, preceded by a skip record when they would not fit before

@@ -35,10 +35,13 @@ struct SegmentLayout {
     static let statsSlotCount = 256
     static let statsSlotSize = 256
     static let ringOffset = statsOffset + statsSlotCount * statsSlotSize
-    /// Records may be smaller, never larger, so that one record never fills more than a quarter of a ring.
-    static let maxPayloadLimit = 64 * 1024
-    /// The smallest ring: four maximal records.
-    static let minimumCapacity = 4 * (maxPayloadLimit + RecordFormat.headerSize + RecordFormat.alignment)
+    /// The largest payload. A UDP datagram carries at most 64 KiB of text, but a point's binary
+    /// form can be a few times larger than its text (`a=1i` is 4 bytes of text, 16 encoded).
+    /// With its header, a maximal record is 256 KiB.
+    static let maxPayloadLimit = 256 * 1024 - RecordFormat.headerSize
+    /// The smallest ring: two maximal records. A record preceded by a skip record at the end of
+    /// the data area needs less than that, so every record fits into an empty ring.
+    static let minimumCapacity = 2 * RecordFormat.size(payloadLength: maxPayloadLimit)
 
     enum Field: Int {
         case magic = 0, versionAndHeaderSize = 8, segmentSize = 16, ringOffset = 24, ringCapacity = 32

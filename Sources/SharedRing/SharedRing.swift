@@ -14,6 +14,25 @@ import Glibc
 /// repairs both and is run by the supervisor once no other process is attached.
 ///
 /// A `SharedRing` is safe to use from several threads of one process, like from several processes.
+///
+/// ```swift
+/// // supervisor, at start and after a crash of a shared-memory worker (all of them dead):
+/// let (ring, report) = try SharedRing.openOrCreate(name: SharedSegment.name(forDataDirectory: dir), size: size)
+/// log(report.description)            // later crashes: log(ring.recover().description)
+/// ring.workerStats(slot: 3).assign(pid: pid, name: "listener 1")   // then spawn with the fd and slot
+///
+/// // listener:
+/// let ring = try SharedRing.attach(fd: inheritedFd)
+/// if case .published = ring.tryPublish(serializedPoint) { stats.add(to: .rowsPublished) }
+/// else { stats.add(to: .rowsDropped) }
+///
+/// // inserter:
+/// while let batch = ring.claim(maxRecords: 5000, maxBytes: 4 << 20, timeout: .seconds(1)) {
+///     // COPY the records whose sequence is in no ledger range, and insert the ledger row
+///     // (batch.epoch, batch.firstSequence, batch.lastSequence), in one transaction; then:
+///     ring.release(batch)
+/// }
+/// ```
 public final class SharedRing: @unchecked Sendable {
     /// The mapped segment; the supervisor passes ``SharedSegment/fd`` to shared-memory workers.
     public let segment: SharedSegment

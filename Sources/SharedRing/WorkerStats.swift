@@ -46,7 +46,7 @@ public struct WorkerCounter: Hashable, Sendable {
 /// ```
 public struct WorkerStatsSlot: @unchecked Sendable {
     /// The environment variable that carries a worker's slot index.
-    public static let environmentVariable = "LINEMASTER_STATS_SLOT"
+    public static let environmentVariable = "LINEMASTER_STAT_SLOT"
     /// How many slots a segment has.
     public static let slotCount = SegmentLayout.statsSlotCount
     /// The longest name kept, in bytes.

@@ -58,12 +58,13 @@ struct RingBenchmark: ParsableCommand {
         let start = monotonicSeconds()
         var bytes = 0, fullRetries = 0
         for i in 0 ..< rows {
-            let payload = payloads[i & 63]
-            bytes += payload.count
-            // The benchmark must not lose rows, so it retries where a listener would drop.
-            while case .full = ring.tryPublish(payload) {
-                fullRetries += 1
-                sched_yield()
+            payloads[i & 63].withUnsafeBytes { payload in
+                bytes += payload.count
+                // The benchmark must not lose rows, so it retries where a listener would drop.
+                while case .full = ring.tryPublish(payload) {
+                    fullRetries += 1
+                    sched_yield()
+                }
             }
         }
         var status: Int32 = 0

@@ -27,16 +27,18 @@ struct Produce: ParsableCommand {
         let ring = try segment.openRing()
         let reportFile = try report.map { try AppendFile(path: $0) }
         for id in from ..< from + count {
-            let payload = TestPayload.make(id: id, size: size)
+            let length = TestPayload.length(id: id, size: size)
+            // Written in place, as a listener encodes a point: a kill during the write leaves a
+            // torn record, which is what the crash tests are after.
             while true {
-                switch ring.tryPublish(payload) {
+                switch ring.tryPublish(byteCount: length, { TestPayload.write(id: id, into: $0) }) {
                 case .published:
                     reportFile?.append("\(id)\n")
                 case .full:
                     usleep(200)
                     continue
                 case .tooLarge:
-                    throw ValidationError("payload of \(payload.count) bytes exceeds the ring's \(ring.maxPayloadSize)")
+                    throw ValidationError("payload of \(length) bytes exceeds the ring's \(ring.maxPayloadSize)")
                 }
                 break
             }

@@ -1,15 +1,18 @@
 /// The payloads the tool publishes: an 8-byte identifier followed by bytes derived from it, so
 /// that a consumer can tell a whole payload from a damaged one.
 enum TestPayload {
-    static func make(id: UInt64, size: Int?) -> [UInt8] {
-        let length = max(8, size ?? 8 + Int(id &* 37 % 150))
-        var bytes = [UInt8](repeating: 0, count: length)
-        withUnsafeBytes(of: id.littleEndian) { bytes.replaceSubrange(0 ..< 8, with: $0) }
-        for k in 8 ..< length { bytes[k] = filler(id: id, index: k) }
-        return bytes
+    /// The payload size for `id`: `size`, or 8 to 157 bytes varying with the identifier.
+    static func length(id: UInt64, size: Int?) -> Int {
+        max(8, size ?? 8 + Int(id &* 37 % 150))
     }
 
-    /// The identifier of a payload, or nil when the payload is not one `make` produced.
+    /// Writes the payload of `id` into `buffer`, which holds ``length(id:size:)`` bytes.
+    static func write(id: UInt64, into buffer: UnsafeMutableRawBufferPointer) {
+        buffer.storeBytes(of: id.littleEndian, toByteOffset: 0, as: UInt64.self)
+        for k in 8 ..< buffer.count { buffer[k] = filler(id: id, index: k) }
+    }
+
+    /// The identifier of a payload, or nil when the payload is not one `write` produced.
     static func identify(_ payload: UnsafeRawBufferPointer) -> UInt64? {
         guard payload.count >= 8 else { return nil }
         let id = payload.loadUnaligned(as: UInt64.self).littleEndian

@@ -5,6 +5,7 @@ import Testing
     @Test func ringStillMappedByAnEarlierWorkerIsNotRecovered() throws {
         let test = try TestRing()
         let directory = makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
         let worker = try RingToolProcess.spawn(["consume", "--segment", test.name, "--out", directory + "/out"])
         defer {
             RingToolProcess.kill9(worker)

@@ -10,7 +10,7 @@ import Glibc
     /// Several producer and consumer threads on a small ring (so that it wraps and fills often):
     /// every record that was published is delivered exactly once, whole.
     @Test func concurrentProducersAndConsumersDeliverEachRecordOnce() throws {
-        let test = try TestRing(size: 300 * 1024)
+        let test = try TestRing(size: 600 * 1024)
         let ring = test.ring
         let producers = 3, consumers = 3, perProducer: UInt64 = 30_000
         let publishing = Atomic<Int>(producers)

@@ -11,6 +11,7 @@ import Glibc
     @Test func claimedBatchOfKilledConsumerIsHandedOutAgain() throws {
         let test = try TestRing()
         let directory = makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
         for id in 0 ..< 100 { _ = test.ring.publish(Payload.make(id: UInt64(id), size: 60)) }
 
         let out = directory + "/consumer"
@@ -36,6 +37,7 @@ import Glibc
         for _ in 0 ..< 40 where !sawTornRecord {
             let test = try TestRing(size: 64 << 20)
             let directory = makeTemporaryDirectory()
+            defer { removeTemporaryDirectory(directory) }
             let report = directory + "/published"
             let producer = try RingToolProcess.spawn([
                 "produce", "--segment", test.name, "--from", "0", "--count", "100000", "--size", "60000",
@@ -63,6 +65,7 @@ import Glibc
         var generator = SeededGenerator(seed: 20_261_122)
         let test = try TestRing(size: 512 << 10)
         let directory = makeTemporaryDirectory()
+        defer { removeTemporaryDirectory(directory) }
         var log = DeliveryLog()
         var published = Set<UInt64>()
         var torn = 0, returned = 0

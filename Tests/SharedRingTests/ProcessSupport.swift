@@ -64,6 +64,18 @@ func makeTemporaryDirectory() -> String {
     return template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
 }
 
+/// Removes a directory made by `makeTemporaryDirectory` with the files in it.
+func removeTemporaryDirectory(_ path: String) {
+    if let directory = opendir(path) {
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+            if name != "." && name != ".." { unlink(path + "/" + name) }
+        }
+        closedir(directory)
+    }
+    rmdir(path)
+}
+
 func readFile(_ path: String) -> String {
     let fd = open(path, O_RDONLY)
     guard fd >= 0 else { return "" }

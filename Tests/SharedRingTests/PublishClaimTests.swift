@@ -45,7 +45,7 @@ import Glibc
     }
 
     @Test func recordsWrapAroundTheSmallestRingInOrder() throws {
-        let test = try TestRing(size: 300 * 1024)
+        let test = try TestRing(size: 600 * 1024)
         var generator = SeededGenerator(seed: 7)
         var next: UInt64 = 0, expected: UInt64 = 0
         // Many laps, with sizes up to the maximum so that skip records appear at the end.
@@ -67,7 +67,7 @@ import Glibc
     }
 
     @Test func fullRingRefusesAndCountsTheDrop() throws {
-        let test = try TestRing(size: 300 * 1024)
+        let test = try TestRing(size: 600 * 1024)
         var published = 0
         while test.ring.publish(Payload.make(id: UInt64(published), size: 1000)) != nil { published += 1 }
         #expect(published > 250)
@@ -87,6 +87,22 @@ import Glibc
         #expect(test.ring.counters.rowsDropped == 1)
         #expect(test.ring.publish([UInt8](repeating: 1, count: limit)) != nil)
         #expect(test.ring.drain().map(\.count) == [limit])
+    }
+
+    @Test func recordWrittenInPlaceIsDelivered() throws {
+        let test = try TestRing()
+        let result = test.ring.tryPublish(byteCount: 5) { buffer in buffer.copyBytes(from: Array("h v=1".utf8)) }
+        guard case .published = result else { Issue.record("not published: \(result)"); return }
+        #expect(test.ring.drain() == [Array("h v=1".utf8)])
+    }
+
+    @Test func inPlaceWriterDoesNotRunWhenTheRecordIsRefused() throws {
+        let test = try TestRing()
+        var ran = false
+        #expect(test.ring.tryPublish(byteCount: test.ring.maxPayloadSize + 1) { _ in ran = true } == .tooLarge)
+        while test.ring.publish(Payload.make(id: 0, size: 4000)) != nil {}
+        #expect(test.ring.tryPublish(byteCount: 4000) { _ in ran = true } == .full)
+        #expect(!ran)
     }
 
     @Test func emptyRecordIsDelivered() throws {
