@@ -31,7 +31,6 @@ public final class UDPListener {
     private let sockets: [UDPSocket]
     private let parser: LineParser
     private var datagrams = DatagramBatch(capacity: 64)
-    private var scratch = UnsafeMutableRawBufferPointer.allocate(byteCount: 65_536, alignment: 8)
     private var rejects = RejectLog()
     private var published: UInt64 = 0
     private var titleShown = ""
@@ -51,8 +50,6 @@ public final class UDPListener {
             }
         }
     }
-
-    deinit { scratch.deallocate() }
 
     /// Receives until SIGTERM; returns the exit status (0).
     public func run() throws -> Int32 {
@@ -95,20 +92,12 @@ public final class UDPListener {
     /// Parses one datagram and publishes its points; counts are added once per datagram.
     private func ingest(_ bytes: UnsafeRawBufferPointer, receivedAt: Int64) {
         var parsed: UInt64 = 0, accepted: UInt64 = 0, dropped: UInt64 = 0, rejected: UInt64 = 0
-        let scratch = self.scratch
         parser.parse(bytes, defaultTime: receivedAt) { point in
             parsed += 1
-            let size = PointRecord.encodedSize(point)
-            guard size <= scratch.count else {
-                dropped += 1
-                return
+            let result = ring.tryPublish(byteCount: PointRecord.encodedSize(point)) { record in
+                PointRecord.encode(point, into: record.baseAddress!)
             }
-            PointRecord.encode(point, into: scratch.baseAddress!)
-            if case .published = ring.tryPublish(UnsafeRawBufferPointer(rebasing: scratch[..<size])) {
-                accepted += 1
-            } else {
-                dropped += 1
-            }
+            if case .published = result { accepted += 1 } else { dropped += 1 }
         } onError: { error in
             rejected += 1
             if let line = rejects.note("\(error)", now: .now) { worker.log(line) }
