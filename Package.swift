@@ -22,6 +22,9 @@ let package = Package(
         .target(name: "Supervision", dependencies: ["CSystem", "SharedRing"]),
         // What a worker executable links: capabilities, death pipe, process title, signal flags.
         .target(name: "WorkerRuntime", dependencies: ["CSystem", "SharedRing"]),
+        // libpq, and the inserter's side of PostgreSQL: catalog, column mapping, COPY binary, ledger.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "PostgresSink", dependencies: ["CLibPQ", "LineProtocol"]),
 
         .executableTarget(name: "linemaster", dependencies: [
             "Supervision", "LineProtocol",
@@ -32,7 +35,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "linemaster-bench", dependencies: [
-            "LineProtocol", "SharedRing",
+            "LineProtocol", "SharedRing", "PostgresSink",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // A worker for the integration tests: sleeps, exits, crashes, retitles itself on demand.
@@ -42,5 +45,6 @@ let package = Package(
         .testTarget(name: "SharedRingTests", dependencies: ["SharedRing"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SharedRing"]),
+        .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol"]),
     ]
 )
