@@ -26,6 +26,9 @@ let package = Package(
         .target(name: "WorkerRuntime", dependencies: ["CSystem", "SharedRing"]),
         // The UDP listener worker: datagrams in, parsed rows into the ring.
         .target(name: "Listener", dependencies: ["CSystem", "LineProtocol", "SharedRing", "WorkerRuntime"]),
+        // libpq, and the inserter's side of PostgreSQL: catalog, column mapping, COPY binary, ledger.
+        .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
+        .target(name: "PostgresSink", dependencies: ["CLibPQ", "LineProtocol"]),
 
         .executableTarget(name: "linemaster", dependencies: [
             "Supervision", "LineProtocol",
@@ -43,7 +46,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "linemaster-bench", dependencies: [
-            "LineProtocol", "SharedRing",
+            "LineProtocol", "SharedRing", "PostgresSink",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Publishes into and consumes from a ring; the SharedRing crash tests spawn and SIGKILL it.
@@ -58,5 +61,6 @@ let package = Package(
         .testTarget(name: "SharedRingTests", dependencies: ["SharedRing", "linemaster-ringtool"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SharedRing"]),
+        .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol"]),
     ]
 )

@@ -1,0 +1,2 @@
+// libpq, the PostgreSQL client library, for PostgresSink.
+#include <libpq-fe.h>

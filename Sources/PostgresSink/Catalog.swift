@@ -1,0 +1,55 @@
+/// The measurement tables the sink knows, read from `pg_catalog` once and kept until
+/// ``invalidate()`` (SIGHUP, or an error that says a definition changed).
+final class Catalog {
+    enum Entry {
+        case table(TableShape)
+        /// Looked up, not there, and not created (`create_tables = "skip"`).
+        case missing
+    }
+
+    let schema: String
+    private var entries: [[UInt8]: Entry] = [:]
+
+    init(schema: String) {
+        self.schema = schema
+    }
+
+    func entry(for measurement: [UInt8]) -> Entry? { entries[measurement] }
+
+    func remember(_ entry: Entry, for measurement: [UInt8]) { entries[measurement] = entry }
+
+    func invalidate() { entries.removeAll() }
+
+    /// The table called `name` in the schema, or nil if there is none.
+    func load(table name: String, on connection: Connection) throws(StatementFailure) -> TableShape? {
+        try Self.load(where: "n.nspname = $1 AND c.relname = $2", [schema, name], on: connection)
+    }
+
+    /// The table with this oid (what a `_create` function returned), or nil if it is gone.
+    func load(oid: UInt32, on connection: Connection) throws(StatementFailure) -> TableShape? {
+        try Self.load(where: "c.oid = $1", [String(oid)], on: connection)
+    }
+
+    /// Columns in attribute order, dropped ones excluded; a domain counts as its base type.
+    private static func load(where condition: String, _ parameters: [String], on connection: Connection) throws(StatementFailure) -> TableShape? {
+        let rows = try connection.query("""
+            SELECT c.oid, n.nspname, c.relname, a.attname,
+                   CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END,
+                   CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END,
+                   a.atthasdef OR t.typdefault IS NOT NULL
+            FROM pg_catalog.pg_class c
+            JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+            LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+            WHERE \(condition) AND c.relkind IN ('r', 'p')
+            ORDER BY a.attnum
+            """, parameters)
+        guard let first = rows.first, let oid = first[0].flatMap({ UInt32($0) }) else { return nil }
+        let columns = rows.compactMap { row -> (name: String, type: ColumnType?, hasDefault: Bool)? in
+            guard let name = row[3], let type = row[4].flatMap({ UInt32($0) }), let typmod = row[5].flatMap({ Int32($0) }) else { return nil }
+            return (name, ColumnType(oid: type, typmod: typmod), row[6] == "t")
+        }
+        let qualifiedName = quoteIdentifier(first[1] ?? "") + "." + quoteIdentifier(first[2] ?? "")
+        return TableShape(oid: oid, qualifiedName: qualifiedName, columns: columns)
+    }
+}

@@ -1,0 +1,124 @@
+import CLibPQ
+import Glibc
+
+/// What a statement on a ``Connection`` can fail with.
+enum StatementFailure: Error {
+    /// The connection is gone; the server did not judge the statement.
+    case connection(String)
+    /// The server refused the statement.
+    case server(ServerError)
+
+    var sqlstate: String? {
+        if case .server(let error) = self { return error.sqlstate }
+        return nil
+    }
+}
+
+/// One libpq connection, in blocking mode. Owns the `PGconn` and finishes it in deinit.
+final class Connection {
+    private let conn: OpaquePointer
+
+    /// Connects with a libpq connection string (URL or key=value); PG* environment variables fill in
+    /// the rest. The error never contains the password: libpq's messages do not carry it.
+    init(conninfo: String) throws(StatementFailure) {
+        let keys = ["dbname", "fallback_application_name", "client_encoding"]
+        let values = [conninfo, "linemaster", "UTF8"]
+        let conn = withCStrings(keys) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
+        guard let conn else { throw .connection("out of memory") }
+        self.conn = conn
+        guard PQstatus(conn) == CONNECTION_OK else { throw .connection(lastMessage) }
+    }
+
+    deinit { PQfinish(conn) }
+
+    /// False once the connection broke; a broken connection is replaced, never reset in place.
+    var isUsable: Bool { PQstatus(conn) == CONNECTION_OK }
+
+    /// True when a transaction is open (possibly aborted), so that a caller can roll it back first.
+    var inTransaction: Bool { PQtransactionStatus(conn) != PQTRANS_IDLE }
+
+    /// Where this connection goes, without the password: `host=... port=... dbname=... user=...`.
+    var summary: String {
+        func text(_ p: UnsafeMutablePointer<CChar>?) -> String { p.map { String(cString: $0) } ?? "" }
+        return "host=\(text(PQhost(conn))) port=\(text(PQport(conn))) dbname=\(text(PQdb(conn))) user=\(text(PQuser(conn)))"
+    }
+
+    /// Runs a statement, with text parameters if any, and returns its rows as text (NULL as nil).
+    @discardableResult
+    func query(_ sql: String, _ parameters: [String?] = []) throws(StatementFailure) -> [[String?]] {
+        let result: OpaquePointer? = withOptionalCStrings(parameters) { values in
+            PQexecParams(conn, sql, Int32(values.count), nil, values, nil, nil, 0)
+        }
+        defer { PQclear(result) }
+        try check(result, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
+        return rows(of: result!)
+    }
+
+    /// Runs `COPY ... FROM STDIN` and sends `chunks` as its data.
+    func copyIn(_ sql: String, _ chunks: [UnsafeRawBufferPointer]) throws(StatementFailure) {
+        let start = PQexec(conn, sql)
+        defer { PQclear(start) }
+        try check(start, expecting: [PGRES_COPY_IN])
+        var sendFailure: String?
+        for chunk in chunks where chunk.count > 0 && sendFailure == nil {
+            if PQputCopyData(conn, chunk.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(chunk.count)) != 1 {
+                sendFailure = lastMessage
+            }
+        }
+        if let sendFailure {
+            throw .connection(sendFailure)
+        }
+        guard PQputCopyEnd(conn, nil) == 1 else { throw .connection(lastMessage) }
+        var failure: StatementFailure?
+        while let result = PQgetResult(conn) {
+            defer { PQclear(result) }
+            do throws(StatementFailure) { try check(result, expecting: [PGRES_COMMAND_OK]) } catch { failure = failure ?? error }
+        }
+        if let failure { throw failure }
+    }
+
+    private var lastMessage: String {
+        String(cString: PQerrorMessage(conn)).trimmingTrailingNewlines
+    }
+
+    private func check(_ result: OpaquePointer?, expecting statuses: [ExecStatusType]) throws(StatementFailure) {
+        guard let result else { throw .connection(lastMessage) }
+        let status = PQresultStatus(result)
+        if statuses.contains(status) { return }
+        func field(_ code: Character) -> String? {
+            PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
+        }
+        // Class 08 and the 57P0x shutdown codes mean the server went away: not the statement's fault.
+        guard let sqlstate = field("C"), isUsable, !sqlstate.hasPrefix("08"), !sqlstate.hasPrefix("57P0") else {
+            throw .connection(field("M") ?? lastMessage)
+        }
+        throw .server(ServerError(sqlstate: sqlstate, message: field("M") ?? "", detail: field("D")))
+    }
+
+    private func rows(of result: OpaquePointer) -> [[String?]] {
+        (0..<PQntuples(result)).map { row in
+            (0..<PQnfields(result)).map { column in
+                PQgetisnull(result, row, column) == 1 ? nil : String(cString: PQgetvalue(result, row, column))
+            }
+        }
+    }
+}
+
+extension StringProtocol {
+    fileprivate var trimmingTrailingNewlines: String {
+        var s = String(self)
+        while s.last?.isNewline == true { s.removeLast() }
+        return s
+    }
+}
+
+/// Calls `body` with a NULL-terminated array of C strings that live for the call.
+private func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    withOptionalCStrings(strings + [nil], body)
+}
+
+private func withOptionalCStrings<R>(_ strings: [String?], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+    let copies = strings.map { $0.flatMap { strdup($0) } }
+    defer { copies.forEach { free($0) } }
+    return body(copies.map { $0.map { UnsafePointer($0) } })
+}

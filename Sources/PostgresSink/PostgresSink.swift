@@ -1,0 +1,151 @@
+import LineProtocol
+
+/// Everything an inserter needs to write rows into PostgreSQL exactly once.
+///
+/// One sink per inserter process, used from one thread. Each ``write(_:range:)`` is one
+/// transaction that holds the rows and a ledger entry for their ring range, so that after a crash
+/// a range handed out again is recognised (``isCommitted(epoch:firstSeq:lastSeq:)``, or the
+/// ``BatchOutcome/alreadyCommitted`` outcome) instead of written twice.
+///
+/// The sink connects on first use and again after the connection broke: a call that throws
+/// ``SinkError/connectionLost(_:)`` committed nothing, and the same call later (after a backoff)
+/// reconnects.
+public final class PostgresSink {
+    public let settings: SinkSettings
+    /// Counters since the sink was made.
+    public private(set) var stats = SinkStats()
+
+    private var connection: Connection?
+    private let catalog: Catalog
+    private let ledger: Ledger
+    private let rejects: Rejects
+    private let writer: BatchWriter
+
+    /// Does not connect yet: see ``connect()``.
+    public init(settings: SinkSettings) {
+        self.settings = settings
+        catalog = Catalog(schema: settings.schema)
+        ledger = Ledger(schema: settings.schema)
+        rejects = Rejects(schema: settings.schema)
+        writer = BatchWriter(
+            catalog: catalog, creator: TableCreator(mode: settings.createTables, catalog: catalog),
+            ledger: ledger, rejects: rejects)
+    }
+
+    /// Where the sink is connected, without the password (`host=... port=... dbname=... user=...`);
+    /// nil while not connected.
+    public var connectionSummary: String? { connection?.summary }
+
+    /// Connects unless connected, checks the schema, and creates the ledger and the rejects table
+    /// if they are missing. Every other call does this first.
+    public func connect() throws(SinkError) {
+        _ = try ready()
+    }
+
+    /// Writes `rows` (read from the ring range `range`) in one transaction. Rows PostgreSQL or the
+    /// sink's checks refuse go to the rejects table; the rest commit. Throws only when nothing was
+    /// committed: keep the rows in the ring and call again later with the same range.
+    public func write(_ rows: [PointRecordView], range: RingRange) throws(SinkError) -> BatchOutcome {
+        try check(range)
+        let outcome = try run { connection throws(StatementFailure) in
+            try writer.write(rows, range: range, on: connection)
+        }
+        if outcome.alreadyCommitted {
+            stats.duplicateBatches += 1
+        } else {
+            stats.batches += 1
+            stats.rowsInserted += outcome.inserted
+            stats.rejects += outcome.rejected.count
+            stats.rowsSkipped += outcome.skipped
+        }
+        return outcome
+    }
+
+    /// Whether a committed batch covers any of `firstSeq...lastSeq` in `epoch`. The ledger never
+    /// holds overlapping ranges, so a batch handed out again after a crash is either wholly
+    /// committed or not at all.
+    public func isCommitted(epoch: UInt64, firstSeq: UInt64, lastSeq: UInt64) throws(SinkError) -> Bool {
+        try !committedRanges(epoch: epoch, from: firstSeq, through: lastSeq).isEmpty
+    }
+
+    /// The committed ranges of `epoch` that overlap `from...through`, in order: what recovery
+    /// needs to release claimed ranges that reached PostgreSQL before a crash.
+    public func committedRanges(epoch: UInt64, from firstSeq: UInt64, through lastSeq: UInt64 = UInt64(Int64.max)) throws(SinkError) -> [ClosedRange<UInt64>] {
+        let range = RingRange(epoch: epoch, firstSeq: firstSeq, lastSeq: lastSeq)
+        try check(range)
+        return try run { connection throws(StatementFailure) in
+            try ledger.committedRanges(overlapping: range, on: connection)
+        }
+    }
+
+    /// Forgets every cached table definition (SIGHUP); they are read again on next use.
+    public func invalidateCatalog() {
+        catalog.invalidate()
+    }
+
+    /// Runs `body` on a ready connection; maps failures to ``SinkError`` and drops a broken connection.
+    private func run<T>(_ body: (Connection) throws(StatementFailure) -> T) throws(SinkError) -> T {
+        let connection = try ready()
+        do {
+            if connection.inTransaction { try connection.query("ROLLBACK") }
+            return try body(connection)
+        } catch {
+            throw record(failure(error, connection))
+        }
+    }
+
+    private func ready() throws(SinkError) -> Connection {
+        if let connection, connection.isUsable { return connection }
+        connection = nil
+        let fresh: Connection, schemaExists: Bool
+        do throws(StatementFailure) {
+            fresh = try Connection(conninfo: settings.conninfo)
+            schemaExists = try prepareSchema(on: fresh)
+        } catch {
+            throw record(failure(error, nil))
+        }
+        guard schemaExists else {
+            throw record(.misconfigured(
+                "schema \(quoteIdentifier(settings.schema)) does not exist (\(fresh.summary)): create it or set [database] schema"))
+        }
+        connection = fresh
+        return fresh
+    }
+
+    /// Creates the ledger and the rejects table unless they exist; false if the schema is missing.
+    private func prepareSchema(on connection: Connection) throws(StatementFailure) -> Bool {
+        let found = try connection.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", [settings.schema])
+        guard !found.isEmpty else { return false }
+        for statement in [ledger.createStatement, rejects.createStatement] {
+            do {
+                try connection.query(statement)
+            } catch {
+                // Another inserter may have created it at the same moment.
+                guard let sqlstate = error.sqlstate, sqlstate == "42P07" || sqlstate == "23505" else { throw error }
+            }
+        }
+        return true
+    }
+
+    private func failure(_ error: StatementFailure, _ connection: Connection?) -> SinkError {
+        switch error {
+        case .connection(let message):
+            self.connection = nil
+            return .connectionLost(connection.map { "\($0.summary): \(message)" } ?? message)
+        case .server(let error):
+            return .server(error)
+        }
+    }
+
+    private func record(_ error: SinkError) -> SinkError {
+        stats.lastError = error.description
+        return error
+    }
+
+    private func check(_ range: RingRange) throws(SinkError) {
+        let limit = UInt64(Int64.max)
+        guard range.firstSeq <= range.lastSeq, range.lastSeq <= limit, range.epoch <= limit else {
+            throw record(.misconfigured("ring range \(range) is empty or beyond the ledger's bigint columns"))
+        }
+    }
+}

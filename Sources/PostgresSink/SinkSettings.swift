@@ -1,0 +1,43 @@
+/// What the inserter needs to know to write into PostgreSQL: the `[database]` section of the config.
+public struct SinkSettings: Sendable, Equatable {
+    /// Any libpq connection string: `postgresql://user@host:port/dbname` or `host=... dbname=...`.
+    /// Settings it leaves out come from the PG* environment variables, as in psql.
+    public var conninfo: String
+    /// The schema that holds the measurement tables, the ledger and the rejects table.
+    public var schema: String
+    /// What happens when a measurement has no table yet.
+    public var createTables: TableCreation
+    /// The most rows the inserter puts in one batch (one transaction).
+    public var maxBatchRows: Int
+    /// The longest a row waits in a partial batch before the inserter writes it anyway.
+    public var maxBatchAge: Duration
+
+    /// Defaults: schema `public`, jsonb layout, 5000 rows or 1 second per batch.
+    public init(
+        conninfo: String,
+        schema: String = "public",
+        createTables: TableCreation = .jsonb,
+        maxBatchRows: Int = 5000,
+        maxBatchAge: Duration = .seconds(1)
+    ) {
+        self.conninfo = conninfo
+        self.schema = schema
+        self.createTables = createTables
+        self.maxBatchRows = maxBatchRows
+        self.maxBatchAge = maxBatchAge
+    }
+}
+
+/// The `create_tables` setting: how a missing measurement table comes to exist.
+public enum TableCreation: String, Sendable, CaseIterable {
+    /// `(_time timestamptz, _tags jsonb, _fields jsonb)`.
+    case jsonb
+    /// `_time timestamptz`, one column per tag (text) and field (typed after its first value), and
+    /// `_tags`/`_fields` jsonb for keys that appear later.
+    case columns
+    /// Calls the user's `SCHEMA._create(metric name, tags name[], fields name[]) RETURNS regclass`,
+    /// as pg_influx does.
+    case function
+    /// No table is created; the rows are counted as skipped.
+    case skip
+}
