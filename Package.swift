@@ -7,6 +7,7 @@ let package = Package(
         .executable(name: "linemaster", targets: ["linemaster"]),
         .executable(name: "linemaster-listener", targets: ["linemaster-listener"]),
         .executable(name: "linemaster-postgres", targets: ["linemaster-postgres"]),
+        .executable(name: "linemaster-inserter", targets: ["linemaster-inserter"]),
         .executable(name: "linemaster-load", targets: ["linemaster-load"]),
         .executable(name: "linemaster-bench", targets: ["linemaster-bench"]),
     ],
@@ -21,7 +22,7 @@ let package = Package(
         // The POSIX shared-memory segment and the ring of parsed rows inside it.
         .target(name: "SharedRing", dependencies: ["CSystem"]),
         // The supervisor: config, state machine, spawning, signals, pid file.
-        .target(name: "Supervision", dependencies: ["CSystem", "SharedRing", "WorkerRuntime"]),
+        .target(name: "Supervision", dependencies: ["CSystem", "CLibPQ", "SharedRing", "WorkerRuntime"]),
         // What a worker executable links: capabilities, death pipe, process title, signal flags.
         .target(name: "WorkerRuntime", dependencies: ["CSystem", "SharedRing"]),
         // The UDP listener worker: datagrams in, parsed rows into the ring.
@@ -29,6 +30,8 @@ let package = Package(
         // libpq, and the inserter's side of PostgreSQL: catalog, column mapping, COPY binary, ledger.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "PostgresSink", dependencies: ["CLibPQ", "LineProtocol"]),
+        // The inserter worker: batches from the ring into PostgreSQL, exactly once.
+        .target(name: "Inserter", dependencies: ["LineProtocol", "PostgresSink", "SharedRing", "WorkerRuntime"]),
 
         .executableTarget(name: "linemaster", dependencies: [
             "Supervision", "LineProtocol",
@@ -41,6 +44,10 @@ let package = Package(
         // The embedded PostgreSQL worker, for users without a server of their own.
         .target(name: "EmbeddedPostgres", dependencies: ["WorkerRuntime"]),
         .executableTarget(name: "linemaster-postgres", dependencies: ["EmbeddedPostgres", "WorkerRuntime"]),
+        .executableTarget(name: "linemaster-inserter", dependencies: [
+            "Inserter", "WorkerRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "linemaster-load", dependencies: [
             "LineProtocol",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),

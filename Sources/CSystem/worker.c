@@ -19,6 +19,19 @@ int lm_install_flag_handler(int sig) {
     return sigaction(sig, &action, NULL);
 }
 
+static void quick_exit_handler(int sig) {
+    (void)sig;
+    _exit(2);
+}
+
+int lm_install_quick_exit_on_sigquit(void) {
+    struct sigaction action;
+    memset(&action, 0, sizeof action);
+    action.sa_handler = quick_exit_handler;
+    sigemptyset(&action.sa_mask);
+    return sigaction(SIGQUIT, &action, NULL);
+}
+
 int lm_take_signal_flag(int sig) {
     if (sig <= 0 || sig >= NSIG || !arrived[sig]) return 0;
     arrived[sig] = 0;

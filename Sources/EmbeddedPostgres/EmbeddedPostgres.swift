@@ -8,17 +8,13 @@ import WorkerRuntime
 /// The cluster lives in `DATADIR/postgres`, is created with initdb on first start, listens on a
 /// Unix socket in that directory only (no TCP port, so it cannot clash with another server), and
 /// runs as the `postgres` user when linemaster runs as root (PostgreSQL refuses to run as root).
+/// Inserters reach it at ``DatabaseGrant/embeddedConnectionString(dataDirectory:)``.
 public struct EmbeddedPostgres {
     /// The cluster directory, which also holds the socket.
     public let directory: String
     let binaries: String
     /// The user the server runs as, when it must not be the current one.
     let runAs: String?
-
-    /// The libpq connection string of the embedded server of a linemaster data directory.
-    public static func connectionString(dataDirectory: String) -> String {
-        "host=\(dataDirectory)/postgres dbname=postgres user=postgres"
-    }
 
     public init(dataDirectory: String) throws(EmbeddedPostgresError) {
         directory = dataDirectory + "/postgres"

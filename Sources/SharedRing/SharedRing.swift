@@ -38,6 +38,7 @@ public final class SharedRing: @unchecked Sendable {
     public let segment: SharedSegment
     /// Changes whenever a new ring replaces an old one, so that sequence numbers from different
     /// rings are never confused: inserters store it in their ledger next to the sequence range.
+    /// Random, below 2^63 so that it fits PostgreSQL's bigint.
     public let epoch: UInt64
     /// Bytes of the data area (records and their 16-byte headers).
     public let capacity: Int
@@ -74,7 +75,7 @@ public final class SharedRing: @unchecked Sendable {
         } catch {
             throw .segment(error)
         }
-        SegmentLayout(base: segment.base).initialize(capacity: capacity, epoch: UInt64.random(in: 1 ... .max))
+        SegmentLayout(base: segment.base).initialize(capacity: capacity, epoch: UInt64.random(in: 1 ... UInt64(Int64.max)))
         return SharedRing(segment: segment)
     }
 

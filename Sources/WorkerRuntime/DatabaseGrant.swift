@@ -14,6 +14,12 @@ public struct DatabaseGrant: Equatable, Sendable {
     /// `jsonb`, `columns`, `function` or `skip`.
     public var createTables: String
 
+    /// The connection string of the embedded server (`linemaster-postgres`) of a data directory:
+    /// its Unix socket in `DATADIR/postgres`, used when the config sets no `[database] url`.
+    public static func embeddedConnectionString(dataDirectory: String) -> String {
+        "host=\(dataDirectory)/postgres dbname=postgres user=postgres"
+    }
+
     public init(url: String, schema: String, createTables: String) {
         self.url = url
         self.schema = schema

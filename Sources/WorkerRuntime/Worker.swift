@@ -27,8 +27,8 @@ public final class Worker: @unchecked Sendable {
     }
 
     /// Reads the worker's environment, starts watching the death pipe (the process exits with
-    /// status 1 once the supervisor is gone), records SIGTERM, SIGHUP and SIGINT as flags, and
-    /// sets the title to `linemaster: NAME`. Outside a supervisor the name is the program's.
+    /// status 1 once the supervisor is gone), records SIGTERM, SIGHUP and SIGINT as flags, makes
+    /// SIGQUIT exit at once with status 2, and sets the title to `linemaster: NAME`. Outside a supervisor the name is the program's.
     public static func start() -> Worker {
         _ = CommandLine.arguments
         let name = environment(WorkerEnvironment.name) ?? String(CommandLine.arguments[0].split(separator: "/").last ?? "worker")
@@ -41,6 +41,7 @@ public final class Worker: @unchecked Sendable {
             lm_watch_death_pipe(fd)
         }
         for signal in [SIGTERM, SIGHUP, SIGINT] { lm_install_flag_handler(signal) }
+        lm_install_quick_exit_on_sigquit()
         worker.setActivity(nil)
         return worker
     }

@@ -17,17 +17,13 @@ import Testing
         """
     }
 
-    private func ring(_ supervisor: SupervisorProcess) -> [String: String] {
-        StatusJSON.parseRing(supervisor.control(["status", "-D", supervisor.dataDirectory, "--json"]).output)
-    }
-
     @Test func acceptedLinesAreCountedAndABadLineCostsOnlyItself() throws {
         let port = UDPSender.freshPort()
         let supervisor = SupervisorProcess(config: Self.config(port: port))
         try supervisor.startReady()
         try supervisor.waitForWorkers(["listener 1", "listener 2"])
         UDPSender(port: port).send("cpu,host=a usage=1\nthis is not line protocol\ncpu,host=b usage=2i 1700000000000000000\n")
-        try waitUntil("two rows are in the ring") { self.ring(supervisor)["rows_in"] == "2" }
+        try waitUntil("two rows are in the ring") { supervisor.ring()["rows_in"] == "2" }
         let listeners = supervisor.status().filter { $0.key.hasPrefix("listener") }.map(\.value)
         #expect(listeners.map { Int($0["lines_accepted"] ?? "0")! }.reduce(0, +) == 2)
         #expect(listeners.map { Int($0["lines_rejected"] ?? "0")! }.reduce(0, +) == 1)
@@ -49,8 +45,8 @@ import Testing
             sender.send(String(repeating: line, count: 8))
             usleep(500)
         }
-        try waitUntil("drops are counted") { Int(self.ring(supervisor)["dropped"] ?? "0")! > 0 }
-        let ring = ring(supervisor)
+        try waitUntil("drops are counted") { Int(supervisor.ring()["dropped"] ?? "0")! > 0 }
+        let ring = supervisor.ring()
         #expect(Int(ring["rows_in"]!)! + Int(ring["dropped"]!)! <= 2400)
         #expect(Int(supervisor.status()["listener"]?["rows_dropped"] ?? "0")! == Int(ring["dropped"]!)!)
     }
@@ -61,7 +57,7 @@ import Testing
         try supervisor.startReady()
         let before = try supervisor.waitForWorkers(["listener"])
         UDPSender(port: port).send((0..<5).map { "cpu seq=\($0)i" }.joined(separator: "\n"))
-        try waitUntil("five rows are in the ring") { self.ring(supervisor)["rows_in"] == "5" }
+        try waitUntil("five rows are in the ring") { supervisor.ring()["rows_in"] == "5" }
 
         kill(before["listener"]!, SIGKILL)
         try waitUntil("the listener was restarted") { supervisor.worker("listener").map { $0.pid != before["listener"] } ?? false }

@@ -43,9 +43,12 @@ import Testing
 
 @Suite struct DatabaseCapability {
     @Test func onlyDatabaseWorkersReceiveTheSettingsAndThePasswordIsNeverVisible() throws {
+        let database = try TestDatabase()
+        defer { database.drop() }
+        let url = database.url + " password=s3cret-pw"
         let supervisor = SupervisorProcess(config: """
             [database]
-            url = "postgresql://ingest:s3cret-pw@127.0.0.1:5432/metrics"
+            url = "\(url)"
             schema = "telemetry"
             [[worker]]
             name = "granted"
@@ -62,7 +65,7 @@ import Testing
         try supervisor.startReady()
         try waitUntil("both workers reported") { supervisor.reports().filter { !$0.hasSuffix("started") }.count == 2 }
         let reports = supervisor.reports()
-        #expect(reports.contains { $0.hasSuffix("granted: database url=postgresql://ingest:s3cret-pw@127.0.0.1:5432/metrics schema=telemetry create_tables=jsonb") })
+        #expect(reports.contains { $0.hasSuffix("granted: database url=\(url) schema=telemetry create_tables=jsonb") })
         #expect(reports.contains { $0.contains("denied: refused: worker \"denied\" has no database access") })
         let granted = try #require(supervisor.worker("granted"))
         #expect(!(readFile("/proc/\(granted.pid)/environ") ?? "").contains("s3cret-pw"))

@@ -6,6 +6,10 @@
 /// call returns EINTR and the worker's loop gets to look at the flag).
 int lm_install_flag_handler(int sig);
 
+/// Makes SIGQUIT end the process at once with status 2, as PostgreSQL's quickdie does: the
+/// supervisor sends it when the shared memory may be damaged, so nothing may be cleaned up.
+int lm_install_quick_exit_on_sigquit(void);
+
 /// Returns 1 if `sig` arrived since the last call, and clears the flag.
 int lm_take_signal_flag(int sig);
 

@@ -24,8 +24,9 @@ public struct LinemasterConfig: Equatable, Sendable {
 /// The `[database]` section: where inserters write. Only workers with the `database` flag
 /// receive it, through a pipe, never through argv or the environment.
 public struct DatabaseSettings: Equatable, Sendable {
-    /// A libpq connection string or URI; empty means libpq's defaults and the PG* environment variables.
-    public var url: String = ""
+    /// A libpq connection string or URI (settings it leaves out come from the PG* environment
+    /// variables). Nil: the embedded server that `linemaster-postgres` runs in the data directory.
+    public var url: String?
     /// The schema that holds one table per measurement.
     public var schema: String = "public"
     /// What to do with a measurement that has no table yet.

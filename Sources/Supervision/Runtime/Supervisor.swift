@@ -14,6 +14,14 @@ public struct Supervisor {
     private let signals: SignalReceiver
     private let launcher: WorkerLauncher
     private let dataDirectory: String
+    /// When to ask the database again whether it accepts connections; nil once it does.
+    private var nextProbe: ContinuousClock.Instant? = .now
+
+    /// Where database workers connect: `[database] url`, or the embedded server.
+    private var conninfo: String {
+        machine.config.database.url ?? DatabaseGrant.embeddedConnectionString(dataDirectory: dataDirectory)
+    }
+
     /// What the status file says, uptimes left out (they change without anything happening).
     private var lastStatus: [WorkerStatus] = []
 
@@ -43,11 +51,12 @@ public struct Supervisor {
     /// Runs until the last worker is gone after a shutdown; returns the exit status.
     public mutating func run() -> Int32 {
         Log.write("starting with \(machine.config.workers.count) worker definitions from \(machine.config.path), data directory \(dataDirectory)")
-        let now = ContinuousClock.now
-        if let code = perform(machine.start(now: now) + machine.databaseBecameReady(now: now)) { return code }
+        if let code = perform(machine.start(now: .now)) { return code }
         while true {
+            var actions = probeDatabase()
+            if let code = perform(actions) { return code }
             waitForEvent()
-            var actions: [SupervisorAction] = []
+            actions = []
             for signal in signals.drain() {
                 actions += handle(signal)
             }
@@ -57,9 +66,21 @@ public struct Supervisor {
         }
     }
 
+    /// Until the database accepts connections, asks once a second, and only when a worker waits for it.
+    private mutating func probeDatabase() -> [SupervisorAction] {
+        guard let due = nextProbe, due <= .now else { return [] }
+        guard machine.config.workers.contains(where: { $0.start == .databaseReady }) else { return [] }
+        guard DatabaseProbe(conninfo: conninfo).acceptsConnections() else {
+            nextProbe = .now + .seconds(1)
+            return []
+        }
+        nextProbe = nil
+        return machine.databaseBecameReady(now: .now)
+    }
+
     private func waitForEvent() {
         var timeout: Int32 = -1
-        if let deadline = machine.nextDeadline {
+        if let deadline = [machine.nextDeadline, nextProbe].compactMap({ $0 }).min() {
             let remaining = deadline - .now
             timeout = remaining <= .zero ? 0 : Int32(min(remaining.seconds * 1000 + 1, 3_600_000))
         }
@@ -129,7 +150,7 @@ public struct Supervisor {
     private mutating func launch(instance: String, spec: WorkerSpec, statSlot: Int) -> [SupervisorAction] {
         let fd = sharedMemory.ring.segment.fd
         let database = machine.config.database
-        let grant = DatabaseGrant(url: database.url, schema: database.schema, createTables: database.createTables.rawValue)
+        let grant = DatabaseGrant(url: conninfo, schema: database.schema, createTables: database.createTables.rawValue)
         switch launcher.launch(instance: instance, spec: spec, statSlot: statSlot, sharedMemory: fd, database: grant) {
         case .success(let pid):
             sharedMemory.assignStatsSlot(statSlot, pid: pid, name: instance)

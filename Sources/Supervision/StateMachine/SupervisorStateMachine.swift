@@ -146,12 +146,14 @@ extension SupervisorStateMachine {
     }
 
     /// The worker exited after the supervisor asked it to. It ended normally if it exited
-    /// 0 or 1 or died of the signal it was sent; SIGKILL after the timeout (or any other death)
-    /// may have left the shared memory half-updated, so it is handled as a crash.
+    /// 0 or 1, died of the signal it was sent, or was told to quit at once (SIGQUIT; workers exit 2
+    /// then, as PostgreSQL's do). SIGKILL after the timeout, or any other end, may have left the
+    /// shared memory half-updated, so it is handled as a crash.
     private mutating func requestedExit(
         _ i: Int, reason: ExitReason, signal: Int32, then: WorkerSlot.AfterStop, now: ContinuousClock.Instant
     ) -> [SupervisorAction] {
-        let normal = reason == .exited(0) || reason == .exited(1) || (reason == .signaled(signal) && signal != SIGKILL)
+        let normal = reason == .exited(0) || reason == .exited(1) || signal == SIGQUIT
+            || (reason == .signaled(signal) && signal != SIGKILL)
         let crashedSharedMemory = !normal && slots[i].usesSharedMemory && state == .running
         var actions: [SupervisorAction] = [.log("\(describe(slots[i])) exited with \(reason)")]
         slots[i].lastExit = reason

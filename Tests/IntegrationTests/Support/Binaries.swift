@@ -22,8 +22,13 @@ enum Binaries {
         return spawn(path(name), arguments, actions: &actions, environment: extra)
     }
 
-    /// Runs an executable to completion and returns its exit code and combined output.
+    /// Runs one of the package's executables to completion; returns its exit code and combined output.
     static func run(_ name: String, _ arguments: [String], stdin: String = "") -> (status: Int32, output: String) {
+        runProgram(path(name), arguments, stdin: stdin)
+    }
+
+    /// Runs any program to completion; returns its exit code and combined output.
+    static func runProgram(_ program: String, _ arguments: [String], stdin: String = "") -> (status: Int32, output: String) {
         var template = Array("/tmp/linemaster-run-XXXXXX".utf8CString)
         close(mkstemp(&template))
         let outputPath = String(cString: template)
@@ -39,7 +44,7 @@ enum Binaries {
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_TRUNC, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         posix_spawn_file_actions_addopen(&actions, 0, inputPath, O_RDONLY, 0)
-        let pid = spawn(path(name), arguments, actions: &actions, environment: [])
+        let pid = spawn(program, arguments, actions: &actions, environment: [])
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)

@@ -112,6 +112,11 @@ final class SupervisorProcess: @unchecked Sendable {
         StatusJSON.parseWorkers(control(["status", "-D", dataDirectory, "--json"]).output)
     }
 
+    /// The `ring` object of `linemaster status --json`.
+    func ring() -> [String: String] {
+        StatusJSON.parseRing(control(["status", "-D", dataDirectory, "--json"]).output)
+    }
+
     func log() -> String { readFile(logPath) ?? "" }
 
     func reports() -> [String] {

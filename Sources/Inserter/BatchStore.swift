@@ -1,0 +1,72 @@
+import LineProtocol
+import PostgresSink
+import SharedRing
+import WorkerRuntime
+
+/// Writes the records of one claimed batch exactly once.
+///
+/// After a crash, a batch may come back that an inserter had already committed (it died before
+/// releasing it), possibly merged with records nobody wrote. So the ledger is asked which of the
+/// batch's sequence numbers are stored already, and only the runs between them are written, each
+/// with its own ledger entry. If another inserter commits an overlapping range meanwhile, the sink
+/// reports `alreadyCommitted` and the run is looked at again.
+struct BatchStore {
+    let sink: PostgresSink
+    let epoch: UInt64
+    let records: ClaimedRecords
+    let worker: Worker
+    let stats: WorkerStatsSlot?
+
+    private struct Entry {
+        let sequence: UInt64
+        let row: PointRecordView
+    }
+
+    func write() throws {
+        var pending = [entries()[...]]
+        while let chunk = pending.popLast() {
+            guard let first = chunk.first, let last = chunk.last else { continue }
+            let stored = try sink.committedRanges(epoch: epoch, from: first.sequence, through: last.sequence)
+            let runs = chunk.split { entry in stored.contains { $0.contains(entry.sequence) } }
+            for run in runs where try !write(run) {
+                pending.append(run)
+            }
+        }
+    }
+
+    /// Writes one run of records; false when the ledger already had (part of) its range.
+    private func write(_ run: ArraySlice<Entry>) throws -> Bool {
+        let range = RingRange(epoch: epoch, firstSeq: run.first!.sequence, lastSeq: run.last!.sequence)
+        worker.setActivity("COPY \(Self.describeTables(run)) \(run.count) rows")
+        let outcome = try sink.write(run.map(\.row), range: range)
+        guard !outcome.alreadyCommitted else { return false }
+        stats?.add(1, to: .batchesWritten)
+        stats?.add(UInt64(outcome.inserted), to: .rowsInserted)
+        stats?.add(UInt64(outcome.rejected.count), to: .rowsRejected)
+        for reject in outcome.rejected.prefix(3) {
+            worker.log("row of \(reject.measurement) rejected (\(reject.sqlstate)): \(reject.message); kept in linemaster_rejects")
+        }
+        return true
+    }
+
+    /// Reads every record; one that is not a well-formed point record (it passed the ring's
+    /// checksum, so this means a bug) is logged and left out rather than stopping the inserter.
+    private func entries() -> [Entry] {
+        var entries: [Entry] = []
+        for record in records {
+            do {
+                entries.append(Entry(sequence: record.sequence, row: try PointRecordView(record.payload)))
+            } catch {
+                worker.log("skipping record \(record.sequence): \(error)")
+            }
+        }
+        return entries
+    }
+
+    /// `cpu` when every row is of one measurement, `3 tables` otherwise.
+    private static func describeTables(_ run: ArraySlice<Entry>) -> String {
+        guard let first = run.first?.row.measurement else { return "" }
+        let others = run.filter { !$0.row.measurement.elementsEqual(first) }
+        return others.isEmpty ? String(decoding: first, as: UTF8.self) : "several tables"
+    }
+}

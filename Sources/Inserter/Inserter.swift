@@ -1,0 +1,116 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import LineProtocol
+import PostgresSink
+import SharedRing
+import WorkerRuntime
+
+/// What `linemaster-inserter` was asked to do.
+public struct InserterOptions: Sendable {
+    /// The most rows in one batch, which is one transaction.
+    public var maxBatchRows: Int
+
+    public init(maxBatchRows: Int) {
+        self.maxBatchRows = maxBatchRows
+    }
+}
+
+/// The inserter worker: claims batches of rows from the ring, writes each in one transaction
+/// with its ledger entry, and releases it only then, so that a row leaves the ring only once it
+/// is stored. A batch that cannot be written (the database is down) waits, with backoff; the
+/// listeners keep filling the ring meanwhile.
+public final class Inserter {
+    private let worker: Worker
+    private let ring: SharedRing
+    private let sink: PostgresSink
+    private let stats: WorkerStatsSlot?
+    private let options: InserterOptions
+    private var stopRequested = false
+
+    public init(worker: Worker, options: InserterOptions) throws {
+        self.worker = worker
+        self.options = options
+        let ring = try worker.attachRing()
+        self.ring = ring
+        let grant = try worker.database()
+        guard let creation = TableCreation(rawValue: grant.createTables) else {
+            throw InserterError.badSetting("create_tables = \"\(grant.createTables)\"")
+        }
+        sink = PostgresSink(settings: SinkSettings(
+            conninfo: grant.url, schema: grant.schema, createTables: creation, maxBatchRows: options.maxBatchRows))
+        stats = worker.statSlot.map { ring.workerStats(slot: $0) }
+    }
+
+    /// Writes until SIGTERM. Returns the exit status: 0, or 2 when it had to stop holding a batch
+    /// it could not write; that status makes the supervisor recover the ring, which hands the
+    /// batch out again.
+    public func run() -> Int32 {
+        worker.setActivity("idle")
+        while !stopping() {
+            if worker.shouldReload() {
+                sink.invalidateCatalog()
+                worker.log("table definitions will be read again")
+            }
+            guard let batch = ring.claim(maxRecords: options.maxBatchRows, timeout: .seconds(1)) else {
+                worker.setActivity("idle")
+                continue
+            }
+            guard store(batch) else {
+                worker.log("stopping with \(batch.count) rows not yet written; they stay in the ring")
+                return 2
+            }
+            ring.release(batch)
+            worker.setActivity("idle")
+        }
+        return 0
+    }
+
+    /// Writes the batch, retrying with backoff while the database cannot take it. False when a
+    /// stop was requested before it could be written.
+    private func store(_ batch: borrowing ClaimedBatch) -> Bool {
+        var delay = Duration.milliseconds(100)
+        while true {
+            do {
+                try BatchStore(sink: sink, epoch: batch.epoch, records: batch.records, worker: worker, stats: stats).write()
+                return true
+            } catch {
+                worker.setActivity("waiting for database: \(Self.short(error))")
+                worker.log("cannot write \(batch.count) rows, retrying in \(delay): \(error)")
+            }
+            guard pause(delay) else { return false }
+            delay = min(delay * 2, .seconds(10))
+        }
+    }
+
+    /// Sleeps for `delay` in short steps, so that a stop request is seen; false if one came.
+    private func pause(_ delay: Duration) -> Bool {
+        let deadline = ContinuousClock.now + delay
+        while ContinuousClock.now < deadline {
+            if stopping() { return false }
+            usleep(50_000)
+        }
+        return !stopping()
+    }
+
+    private func stopping() -> Bool {
+        if worker.shouldStop() { stopRequested = true }
+        return stopRequested
+    }
+
+    /// The first line of an error, short enough for a process title.
+    static func short(_ error: any Error) -> String {
+        String("\(error)".prefix { $0 != "\n" }.prefix(80))
+    }
+}
+
+/// Why an inserter cannot start.
+public enum InserterError: Error, CustomStringConvertible {
+    case badSetting(String)
+
+    public var description: String {
+        switch self {
+        case .badSetting(let setting): return "unusable database setting \(setting)"
+        }
+    }
+}
