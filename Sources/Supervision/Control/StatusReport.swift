@@ -13,16 +13,25 @@ public struct StatusReport: Sendable {
         return StatusReport(supervisor: supervisor, workers: workers, ring: ring)
     }
 
+    /// What the worker's process title says it is doing (`COPY cpu 5000 rows`, `waiting for
+    /// database: ...`), read from /proc; nil when it shows nothing beyond its name.
+    public func activity(of worker: WorkerStatus) -> String? {
+        guard let pid = worker.pid, let cmdline = readTextFile("/proc/\(pid)/cmdline") else { return nil }
+        let title = cmdline.split(separator: "\0").joined(separator: " ")
+        let prefix = "linemaster: \(worker.name) "
+        return title.hasPrefix(prefix) ? String(title.dropFirst(prefix.count)) : nil
+    }
+
     /// Whether any worker is marked failed (status then exits non-zero).
     public var hasFailedWorker: Bool { workers.contains { $0.state == .failed } }
 
     public func text() -> String {
         var lines = ["linemaster (pid \(supervisor.pid)) \(supervisor.status), data directory \(supervisor.dataDirectory)", ""]
-        let rows = [["NAME", "PID", "STATE", "UPTIME", "RESTARTS", "LAST EXIT"]] + workers.map { w in
+        let rows = [["NAME", "PID", "STATE", "UPTIME", "RESTARTS", "LAST EXIT", "ACTIVITY"]] + workers.map { w in
             [w.name, w.pid.map(String.init) ?? "-", w.state.rawValue, w.uptime.map(formatUptime) ?? "-",
-             String(w.restarts), w.lastExit ?? "-"]
+             String(w.restarts), w.lastExit ?? "-", activity(of: w) ?? ""]
         }
-        let widths = (0..<6).map { column in rows.map { $0[column].count }.max() ?? 0 }
+        let widths = (0..<7).map { column in rows.map { $0[column].count }.max() ?? 0 }
         for row in rows {
             lines.append(zip(row, widths).map { $0 + String(repeating: " ", count: $1 - $0.count) }
                 .joined(separator: "  ").trimmingSuffix())
@@ -45,7 +54,7 @@ public struct StatusReport: Sendable {
                 ("name", .string(w.name)), ("pid", w.pid.map { .number(Double($0)) } ?? .null),
                 ("state", .string(w.state.rawValue)), ("uptime", w.uptime.map { .number(($0 * 1000).rounded() / 1000) } ?? .null),
                 ("restarts", .number(Double(w.restarts))), ("last_exit", w.lastExit.map { .string($0) } ?? .null),
-                ("flags", .array(w.flags.map { .string($0) })),
+                ("flags", .array(w.flags.map { .string($0) })), ("activity", activity(of: w).map { .string($0) } ?? .null),
             ] + (ring?.workerCounters[w.statSlot]?.named.map { ($0.0, JSONValue.number(Double($0.1))) } ?? []))
         }
         let root = JSONObject([
