@@ -88,7 +88,9 @@ public enum EmbeddedPostgresError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .notInstalled: return "PostgreSQL is not installed (apt-get install postgresql), or set [database] url"
-        case .initdbFailed(let status): return "initdb failed (wait status \(status)); see its output above"
+        case .initdbFailed(let status):
+            return "initdb failed (wait status \(status)); see its output above. When linemaster runs as root, "
+                + "the server runs as postgres, which needs search permission (x) on every directory above the data directory"
         case .system(let call, let err): return "\(call) failed: \(String(cString: strerror(err)))"
         }
     }

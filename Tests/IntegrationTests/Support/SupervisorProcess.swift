@@ -4,6 +4,7 @@ import Testing
 
 /// The real `linemaster start` in a temporary directory, observed from outside as a user would:
 /// through its pid file, `ps` (/proc), `linemaster status`, signals and its exit status.
+/// The directory is removed afterwards unless LINEMASTER_KEEP_TEST_DIRS is set.
 final class SupervisorProcess: @unchecked Sendable {
     let directory: String
     let dataDirectory: String
@@ -32,6 +33,9 @@ final class SupervisorProcess: @unchecked Sendable {
             _ = waitForExit(timeout: .seconds(5))
         }
         SharedSegment.unlink(name: segmentName)
+        if getenv("LINEMASTER_KEEP_TEST_DIRS") == nil {
+            _ = Binaries.runProgram("/bin/rm", ["-rf", directory])
+        }
     }
 
     /// The shared-memory segment of the data directory, as the supervisor names it.
