@@ -81,6 +81,21 @@ import Testing
         #expect(accepted > lines / 2)
     }
 
+    @Test func aMeasurementNamedLikeSQLLandsAsATableNameAndExecutesNothing() throws {
+        let database = try TestDatabase()
+        defer { database.drop() }
+        try database.psql("CREATE TABLE \(database.schema).victim (x int)")
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Self.config(port: port, database: database))
+        try supervisor.startReady()
+        try supervisor.waitForWorkers(["listener", "inserter"])
+        UDPSender(port: port).send(#"x";\ DROP\ TABLE\ \#(database.schema).victim;\ --,host=a v=1i"#)
+        try waitUntil("the row is stored") {
+            database.count(#"SELECT count(*) FROM \#(database.schema)."x""; DROP TABLE \#(database.schema).victim; --""#) == 1
+        }
+        #expect(database.count("SELECT count(*) FROM \(database.schema).victim") == 0)
+    }
+
     @Test func inserterShowsWhatItIsDoingInItsTitle() throws {
         let database = try TestDatabase()
         defer { database.drop() }
