@@ -7,7 +7,7 @@ import WorkerRuntime
 ///
 /// Runs as a linemaster worker with `flags = ["shared-memory"]`. It blocks in `claim` while the
 /// ring is empty (idle at 0% CPU), and shows its count in its title:
-/// `linemaster: drain 1234567 rows`. The ring's own `rows_out` counter, in `linemaster status`,
+/// `linemaster: NAME 1234567 rows`. The ring's own `rows_out` counter, in `linemaster status`,
 /// is what scripts should read.
 struct DrainWorker: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -43,7 +43,7 @@ struct DrainWorker: ParsableCommand {
             // The title is a write into our own memory, but once a second is plenty for ps.
             let now = ContinuousClock.now
             if drained != shown && now - lastTitle >= .seconds(1) {
-                worker.setActivity("drain \(drained) rows")
+                worker.setActivity("\(drained) rows")
                 shown = drained
                 lastTitle = now
             }
