@@ -99,7 +99,11 @@ import Testing
             }
             if !exited && waitpid(pid, &status, WNOHANG) == pid { exited = true }
         }
-        try #require(exited, "linemaster-load still runs after 30 s")
+        if !exited {
+            kill(pid, SIGKILL)
+            waitpid(pid, &status, 0)
+        }
+        try #require(exited, "linemaster-load still ran after 30 s")
         #expect(status == 0, "linemaster-load exited with wait status \(status)")
         return (readFile(logPath) ?? "", datagrams)
     }
