@@ -53,7 +53,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "linemaster-bench", dependencies: [
-            "LineProtocol", "SharedRing", "PostgresSink",
+            "LineProtocol", "SharedRing", "PostgresSink", "WorkerRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Publishes into and consumes from a ring; the SharedRing crash tests spawn and SIGKILL it.
@@ -67,7 +67,7 @@ let package = Package(
         .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
         .testTarget(name: "SharedRingTests", dependencies: ["SharedRing", "linemaster-ringtool"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
-        .testTarget(name: "IntegrationTests", dependencies: ["SharedRing"]),
+        .testTarget(name: "IntegrationTests", dependencies: ["SharedRing", "LineProtocol"]),
         .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol"]),
     ]
 )

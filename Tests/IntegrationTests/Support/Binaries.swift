@@ -24,31 +24,48 @@ enum Binaries {
 
     /// Runs one of the package's executables to completion; returns its exit code and combined output.
     static func run(_ name: String, _ arguments: [String], stdin: String = "") -> (status: Int32, output: String) {
-        runProgram(path(name), arguments, stdin: stdin)
+        let result = execute(path(name), arguments, stdin: stdin, separateStderr: false)
+        return (result.status, result.stdout)
+    }
+
+    /// Runs one of the package's executables to completion; returns its exit code, stdout and stderr apart.
+    static func runSeparately(_ name: String, _ arguments: [String], stdin: String = "") -> (status: Int32, stdout: String, stderr: String) {
+        execute(path(name), arguments, stdin: stdin, separateStderr: true)
     }
 
     /// Runs any program to completion; returns its exit code and combined output.
     static func runProgram(_ program: String, _ arguments: [String], stdin: String = "") -> (status: Int32, output: String) {
+        let result = execute(program, arguments, stdin: stdin, separateStderr: false)
+        return (result.status, result.stdout)
+    }
+
+    private static func execute(_ program: String, _ arguments: [String], stdin: String, separateStderr: Bool) -> (status: Int32, stdout: String, stderr: String) {
         var template = Array("/tmp/linemaster-run-XXXXXX".utf8CString)
         close(mkstemp(&template))
         let outputPath = String(cString: template)
         let inputPath = outputPath + ".in"
+        let errorPath = outputPath + ".err"
         writeFile(inputPath, stdin)
         defer {
             unlink(outputPath)
             unlink(inputPath)
+            unlink(errorPath)
         }
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, outputPath, O_WRONLY | O_TRUNC, 0o644)
-        posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        if separateStderr {
+            posix_spawn_file_actions_addopen(&actions, 2, errorPath, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        } else {
+            posix_spawn_file_actions_adddup2(&actions, 1, 2)
+        }
         posix_spawn_file_actions_addopen(&actions, 0, inputPath, O_RDONLY, 0)
         let pid = spawn(program, arguments, actions: &actions, environment: [])
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
         let code = status & 0x7f == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
-        return (code, readFile(outputPath) ?? "")
+        return (code, readFile(outputPath) ?? "", separateStderr ? readFile(errorPath) ?? "" : "")
     }
 
     private static func spawn(_ path: String, _ arguments: [String], actions: inout posix_spawn_file_actions_t, environment extra: [String]) -> pid_t {
