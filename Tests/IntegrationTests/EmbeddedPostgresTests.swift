@@ -32,6 +32,7 @@ import Testing
         chmod(supervisor.directory, 0o711)
         try supervisor.startReady()
         try supervisor.waitForWorkers(["listener", "inserter", "postgres"])
+        try supervisor.waitForListeners(["listener"])
         let psql = { (sql: String) in
             Binaries.runProgram("/usr/bin/psql", ["host=\(supervisor.dataDirectory)/postgres user=postgres dbname=postgres", "-Atc", sql]).output
                 .trimmingCharacters(in: "\n")

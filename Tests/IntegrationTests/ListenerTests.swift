@@ -21,7 +21,7 @@ import Testing
         let port = UDPSender.freshPort()
         let supervisor = SupervisorProcess(config: Self.config(port: port))
         try supervisor.startReady()
-        try supervisor.waitForWorkers(["listener 1", "listener 2"])
+        try supervisor.waitForListeners(["listener 1", "listener 2"])
         UDPSender(port: port).send("cpu,host=a usage=1\nthis is not line protocol\ncpu,host=b usage=2i 1700000000000000000\n")
         try waitUntil("two rows are in the ring") { supervisor.ring()["rows_in"] == "2" }
         let listeners = supervisor.status().filter { $0.key.hasPrefix("listener") }.map(\.value)
@@ -38,7 +38,7 @@ import Testing
         let port = UDPSender.freshPort()
         let supervisor = SupervisorProcess(config: Self.config(port: port, ringSize: "1MiB", count: 1))
         try supervisor.startReady()
-        try supervisor.waitForWorkers(["listener"])
+        try supervisor.waitForListeners(["listener"])
         let line = "m,host=h value=\"" + String(repeating: "x", count: 900) + "\"\n"
         let sender = UDPSender(port: port)
         for _ in 0..<300 {
@@ -56,6 +56,7 @@ import Testing
         let supervisor = SupervisorProcess(config: Self.config(port: port, count: 1))
         try supervisor.startReady()
         let before = try supervisor.waitForWorkers(["listener"])
+        try supervisor.waitForListeners(["listener"])
         UDPSender(port: port).send((0..<5).map { "cpu seq=\($0)i" }.joined(separator: "\n"))
         try waitUntil("five rows are in the ring") { supervisor.ring()["rows_in"] == "5" }
 

@@ -39,6 +39,7 @@ import Testing
         let supervisor = SupervisorProcess(config: Self.config(port: port, database: database))
         try supervisor.startReady()
         try supervisor.waitForWorkers(["listener", "inserter"])
+        try supervisor.waitForListeners(["listener"])
         UDPSender(port: port).send("""
             cpu,host=a usage=0.5,n=3i,ok=true,label="x y" 1700000000000000000
             cpu,host=b usage=1 1700000000000000001
@@ -63,6 +64,7 @@ import Testing
         let supervisor = SupervisorProcess(config: Self.config(port: port, database: database, inserters: 2))
         try supervisor.startReady()
         try supervisor.waitForWorkers(["listener", "inserter 1", "inserter 2"])
+        try supervisor.waitForListeners(["listener"])
         let lines = 30_000
         let load = Binaries.run("linemaster-load", ["127.0.0.1:\(port)", "-n", String(lines), "--rate", "20000", "--lines-per-datagram", "10"])
         #expect(load.status == 0)
@@ -89,6 +91,7 @@ import Testing
         let supervisor = SupervisorProcess(config: Self.config(port: port, database: database))
         try supervisor.startReady()
         try supervisor.waitForWorkers(["listener", "inserter"])
+        try supervisor.waitForListeners(["listener"])
         UDPSender(port: port).send(#"x";\ DROP\ TABLE\ \#(database.schema).victim;\ --,host=a v=1i"#)
         try waitUntil("the row is stored") {
             database.count(#"SELECT count(*) FROM \#(database.schema)."x""; DROP TABLE \#(database.schema).victim; --""#) == 1

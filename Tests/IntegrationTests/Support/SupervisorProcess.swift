@@ -106,6 +106,14 @@ final class SupervisorProcess: @unchecked Sendable {
         return found
     }
 
+    /// Waits until each listener shows `udp ADDRESS` in its title, which it does once its sockets
+    /// are bound: a datagram sent before then would be lost.
+    func waitForListeners(_ names: [String]) throws {
+        try waitUntil("listeners \(names) are receiving") {
+            names.allSatisfy { self.worker($0)?.title.contains(" udp ") ?? false }
+        }
+    }
+
     /// `linemaster` run to completion with these arguments.
     func control(_ arguments: [String]) -> (status: Int32, output: String) {
         Binaries.run("linemaster", arguments)
