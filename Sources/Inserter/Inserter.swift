@@ -42,17 +42,20 @@ public final class Inserter {
         stats = worker.statSlot.map { ring.workerStats(slot: $0) }
     }
 
-    /// Writes until SIGTERM. Returns the exit status: 0, or 2 when it had to stop holding a batch
-    /// it could not write; that status makes the supervisor recover the ring, which hands the
-    /// batch out again.
+    /// Writes until SIGTERM, then drains what is left in the ring (the listeners stop first in a
+    /// smart shutdown, so the ring only empties) and exits 0. Returns 2 instead when it had to stop
+    /// holding a batch it could not write: that status makes the supervisor recover the ring,
+    /// which hands the batch out again.
     public func run() -> Int32 {
         worker.setActivity("idle")
-        while !stopping() {
+        while true {
+            let draining = stopping()
             if worker.shouldReload() {
                 sink.invalidateCatalog()
                 worker.log("table definitions will be read again")
             }
-            guard let batch = ring.claim(maxRecords: options.maxBatchRows, timeout: .seconds(1)) else {
+            guard let batch = ring.claim(maxRecords: options.maxBatchRows, timeout: draining ? .zero : .seconds(1)) else {
+                if draining { return 0 }
                 worker.setActivity("idle")
                 continue
             }
@@ -61,9 +64,8 @@ public final class Inserter {
                 return 2
             }
             ring.release(batch)
-            worker.setActivity("idle")
+            worker.setActivity(draining ? "draining" : "idle")
         }
-        return 0
     }
 
     /// Writes the batch, retrying with backoff while the database cannot take it. False when a

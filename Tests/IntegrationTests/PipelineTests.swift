@@ -4,7 +4,7 @@ import Testing
 /// UDP in, PostgreSQL out: the listener, the ring and the inserter together, started by the real
 /// supervisor against a real PostgreSQL.
 @Suite struct Pipeline {
-    static func config(port: UInt16, database: TestDatabase, inserters: Int = 1) -> String {
+    static func config(port: UInt16, database: TestDatabase, inserters: Int = 1, batchRows: Int = 500) -> String {
         """
         [supervisor]
         shutdown_timeout = "3s"
@@ -24,7 +24,7 @@ import Testing
         [[worker]]
         name = "inserter"
         executable = "linemaster-inserter"
-        args = ["--batch-rows", "500"]
+        args = ["--batch-rows", "\(batchRows)"]
         flags = ["shared-memory", "database"]
         start = "database-ready"
         restart = "100ms"
@@ -81,6 +81,29 @@ import Testing
         #expect(total == distinct, "a row was stored twice")
         #expect(total >= accepted, "an accepted row was lost")
         #expect(accepted > lines / 2)
+    }
+
+    @Test func aSmartShutdownDrainsTheRingIntoPostgreSQLBeforeExiting() throws {
+        let database = try TestDatabase()
+        defer { database.drop() }
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Self.config(port: port, database: database, batchRows: 20))
+        try supervisor.startReady()
+        try supervisor.waitForWorkers(["listener", "inserter"])
+        try supervisor.waitForListeners(["listener"])
+        #expect(Binaries.run("linemaster-load", ["127.0.0.1:\(port)", "-n", "200000", "--lines-per-datagram", "20"]).status == 0)
+        var accepted = ""
+        try waitUntil("the listener has taken every datagram") {
+            let now = supervisor.ring()["rows_in"] ?? ""
+            defer { accepted = now }
+            usleep(200_000)
+            return now == accepted && now != ""
+        }
+        #expect(supervisor.ring()["used_bytes"] != "0", "the inserter should still have rows to write")
+        supervisor.signal(SIGTERM)
+        #expect(supervisor.waitForExit(timeout: .seconds(60))?.exitCode == 0)
+        #expect(String(database.count("SELECT count(*) FROM \(database.schema).cpu")) == accepted)
+        #expect(access("/dev/shm" + supervisor.segmentName, F_OK) != 0, "an empty ring is removed")
     }
 
     @Test func aMeasurementNamedLikeSQLLandsAsATableNameAndExecutesNothing() throws {
