@@ -42,8 +42,9 @@ final class BatchWriter {
     private struct DefinitionChanged: Error {}
 
     /// SQLSTATEs that say a cached table definition is stale: undefined column, undefined table,
-    /// datatype mismatch, and invalid binary representation (a column's type changed).
-    private static let definitionChanges: Set<String> = ["42703", "42P01", "42804", "22P03"]
+    /// datatype mismatch, and binary data that does not fit (a column's type changed): invalid
+    /// binary representation, or the protocol violation "insufficient data left in message".
+    private static let definitionChanges: Set<String> = ["42703", "42P01", "42804", "22P03", "08P01"]
 
     func write(_ rows: [PointRecordView], range: RingRange, on connection: Connection) throws(StatementFailure) -> BatchOutcome {
         if case .success(let outcome) = try attempt(rows, range, on: connection, firstTry: true) { return outcome }

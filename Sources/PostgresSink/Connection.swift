@@ -77,6 +77,22 @@ final class Connection {
         if let failure { throw failure }
     }
 
+    /// Runs `body` in a transaction holding an advisory lock on `key`, so that inserters creating
+    /// the same table take turns instead of racing (a lost CREATE race fails in several ways:
+    /// 42P07, 42710, or 23505 on a catalog index).
+    func serialized<T>(on key: String, _ body: () throws(StatementFailure) -> T) throws(StatementFailure) -> T {
+        try query("BEGIN")
+        do throws(StatementFailure) {
+            try query("SELECT pg_advisory_xact_lock(hashtext($1))", [key])
+            let result = try body()
+            try query("COMMIT")
+            return result
+        } catch {
+            if isUsable { _ = try? query("ROLLBACK") }
+            throw error
+        }
+    }
+
     private var lastMessage: String {
         String(cString: PQerrorMessage(conn)).trimmingTrailingNewlines
     }
@@ -88,8 +104,9 @@ final class Connection {
         func field(_ code: Character) -> String? {
             PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
         }
-        // Class 08 and the 57P0x shutdown codes mean the server went away: not the statement's fault.
-        guard let sqlstate = field("C"), isUsable, !sqlstate.hasPrefix("08"), !sqlstate.hasPrefix("57P0") else {
+        // A broken connection, or a 57P0x shutdown code (the server is going away), is not the
+        // statement's fault. A 08P01 on a live connection is: binary data that does not fit its column.
+        guard let sqlstate = field("C"), isUsable, !sqlstate.hasPrefix("57P0") else {
             throw .connection(field("M") ?? lastMessage)
         }
         throw .server(ServerError(sqlstate: sqlstate, message: field("M") ?? "", detail: field("D")))

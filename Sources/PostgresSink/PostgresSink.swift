@@ -116,13 +116,9 @@ public final class PostgresSink {
     private func prepareSchema(on connection: Connection) throws(StatementFailure) -> Bool {
         let found = try connection.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", [settings.schema])
         guard !found.isEmpty else { return false }
-        for statement in [ledger.createStatement, rejects.createStatement] {
-            do {
-                try connection.query(statement)
-            } catch {
-                // Another inserter may have created it at the same moment.
-                guard let sqlstate = error.sqlstate, sqlstate == "42P07" || sqlstate == "23505" else { throw error }
-            }
+        try connection.serialized(on: "linemaster tables in \(settings.schema)") { () throws(StatementFailure) in
+            try connection.query(ledger.createStatement)
+            try connection.query(rejects.createStatement)
         }
         return true
     }
