@@ -36,6 +36,8 @@ final class BatchWriter {
         var groups: [CopyGroup] = []
         var rejected: [RejectedRow] = []
         var skipped = 0
+        /// Tables whose cached definition refused a value: a changed column type could be the cause.
+        var suspects: [TableShape] = []
     }
 
     /// A table changed under its cached definition: roll back, refresh the catalog, try once more.
@@ -58,6 +60,7 @@ final class BatchWriter {
 
     private func attempt(_ rows: [PointRecordView], _ range: RingRange, on connection: Connection, firstTry: Bool) throws(StatementFailure) -> Result<BatchOutcome, DefinitionChanged> {
         var plan = try prepare(rows, on: connection)
+        if firstTry, try anyChanged(plan.suspects, on: connection) { return .failure(DefinitionChanged()) }
         try connection.query("BEGIN")
         do throws(StatementFailure) {
             try ledger.record(range, rows: rows.count, on: connection)
@@ -73,6 +76,12 @@ final class BatchWriter {
         try connection.query("COMMIT")
         let inserted = rows.count - plan.rejected.count - plan.skipped
         return .success(BatchOutcome(inserted: inserted, rejected: plan.rejected, skipped: plan.skipped, alreadyCommitted: false))
+    }
+
+    /// Whether a table's definition differs from the cached one (or the table is gone).
+    private func anyChanged(_ shapes: [TableShape], on connection: Connection) throws(StatementFailure) -> Bool {
+        for shape in shapes where try catalog.load(oid: shape.oid, on: connection) != shape { return true }
+        return false
     }
 }
 
@@ -161,6 +170,7 @@ extension BatchWriter {
                     group.tuples.append(start..<tuples.count)
                 } catch {
                     plan.rejected.append(describe(rows[i], error.sqlstate, error.message))
+                    if plan.suspects.last != shape { plan.suspects.append(shape) }
                 }
             }
             if !group.rows.isEmpty { plan.groups.append(group) }
@@ -233,8 +243,8 @@ extension BatchWriter {
 private enum ErrorClass {
     /// Some row is at fault: data exception (22), integrity constraint (23), PL/pgSQL raise (P0).
     case row
-    /// Worth retrying later with the same rows: serialization, deadlock, resources, lock, cancel,
-    /// system or internal errors. The batch is not committed.
+    /// Worth retrying later with the same rows: read-only transaction (a standby), serialization,
+    /// deadlock, resources, lock, cancel, system or internal errors. The batch is not committed.
     case transient
     /// Anything else (privileges, a definition still wrong after a refresh): the rows go to the
     /// rejects table as a whole rather than blocking every later batch.
@@ -243,7 +253,7 @@ private enum ErrorClass {
     init(_ sqlstate: String) {
         switch sqlstate.prefix(2) {
         case "22", "23", "P0": self = .row
-        case "40", "53", "55", "57", "58", "XX": self = .transient
+        case "25", "40", "53", "55", "57", "58", "XX": self = .transient
         default: self = .table
         }
     }

@@ -26,6 +26,15 @@ import Testing
         #expect(try db.column("SELECT v FROM $schema.cpu ORDER BY v") == ["1", "2"])
     }
 
+    @Test func aValueTheOldColumnTypeRefusedIsCheckedAgainstTheNewType() throws {
+        try db.execute("CREATE TABLE $schema.cpu (_time timestamptz, v integer)")
+        let inserter = Inserter(db.sink())
+        try inserter.write("cpu v=1i 1")
+        try db.execute("ALTER TABLE $schema.cpu ALTER COLUMN v TYPE bigint")
+        let outcome = try inserter.write("cpu v=5000000000i 2")
+        #expect(outcome.inserted == 1 && outcome.rejected.isEmpty)
+    }
+
     @Test func aDroppedTableIsCreatedAgain() throws {
         let inserter = Inserter(db.sink())
         try inserter.write("cpu x=1i 1")
