@@ -50,7 +50,7 @@ final class BatchWriter {
 
     func write(_ rows: [PointRecordView], range: RingRange, on connection: Connection) throws(StatementFailure) -> BatchOutcome {
         if case .success(let outcome) = try attempt(rows, range, on: connection, firstTry: true) { return outcome }
-        try connection.query("ROLLBACK")
+        if connection.inTransaction { try connection.query("ROLLBACK") }
         catalog.invalidate()
         switch try attempt(rows, range, on: connection, firstTry: false) {
         case .success(let outcome): return outcome
@@ -128,7 +128,8 @@ extension BatchWriter {
     }
 
     /// The table for a measurement, from the cache or the catalog, created if missing. A server
-    /// error here (a `_create` function that raised, a name PostgreSQL cannot hold) rejects the rows.
+    /// error here that waiting would not cure (a `_create` function that raised, a name PostgreSQL
+    /// cannot hold) rejects the rows; a transient one (a read-only standby) fails the batch.
     private func resolve(_ measurement: [UInt8], _ rows: [PointRecordView], on connection: Connection) throws(StatementFailure) -> Result<Catalog.Entry, ServerError> {
         if let entry = catalog.entry(for: measurement) { return .success(entry) }
         guard isStorableName(measurement) else {
@@ -141,7 +142,7 @@ extension BatchWriter {
             let entry: Catalog.Entry = shape.map { .table($0) } ?? .missing
             catalog.remember(entry, for: measurement)
             return .success(entry)
-        } catch .server(let error) {
+        } catch .server(let error) where ErrorClass(error.sqlstate) != .transient {
             return .failure(error)
         }
     }

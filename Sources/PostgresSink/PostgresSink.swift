@@ -113,12 +113,16 @@ public final class PostgresSink {
     }
 
     /// Creates the ledger and the rejects table unless they exist; false if the schema is missing.
+    /// Existing tables are not created again, so that a role without CREATE on the schema works
+    /// once an administrator has made them.
     private func prepareSchema(on connection: Connection) throws(StatementFailure) -> Bool {
         let found = try connection.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", [settings.schema])
         guard !found.isEmpty else { return false }
         try connection.serialized(on: "linemaster tables in \(settings.schema)") { () throws(StatementFailure) in
-            try connection.query(ledger.createStatement)
-            try connection.query(rejects.createStatement)
+            for (table, create) in [(ledger.qualifiedName, ledger.createStatement), (rejects.qualifiedName, rejects.createStatement)] {
+                let existing = try connection.query("SELECT to_regclass($1)", [table])
+                if existing.first?.first == .some(nil) { try connection.query(create) }
+            }
         }
         return true
     }
