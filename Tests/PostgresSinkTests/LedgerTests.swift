@@ -66,6 +66,24 @@ import Testing
         #expect(try db.column("SELECT count(*) FROM $schema.cpu") == ["10"])
     }
 
+    @Test func aBatchThatFailsCommitsNeitherRowsNorLedgerEntry() throws {
+        try db.execute("CREATE TABLE $schema.cpu (_time timestamptz, _fields jsonb)")
+        let sink = PostgresSink(settings: SinkSettings(conninfo: db.conninfo + " options='-c lock_timeout=100'", schema: db.schema))
+        let batch = Batch("cpu x=1i 1\ncpu x=2i 2")
+        try sink.connect()
+        try db.execute("BEGIN; LOCK TABLE $schema.cpu IN ACCESS EXCLUSIVE MODE")
+        #expect {
+            try batch.write(to: sink, epoch: 1, firstSeq: 1)
+        } throws: { error in
+            guard case SinkError.server(let server) = error else { return false }
+            return server.sqlstate == "55P03"
+        }
+        try db.execute("COMMIT")
+        #expect(try !sink.isCommitted(epoch: 1, firstSeq: 1, lastSeq: 2))
+        #expect(try batch.write(to: sink, epoch: 1, firstSeq: 1).inserted == 2)
+        #expect(try db.column("SELECT count(*) FROM $schema.cpu") == ["2"])
+    }
+
     @Test func aRangeBeyondBigintIsRefused() throws {
         #expect(throws: SinkError.self) {
             try db.sink().isCommitted(epoch: 1, firstSeq: 1, lastSeq: UInt64.max)
