@@ -20,9 +20,11 @@ final class Connection {
 
     /// Connects with a libpq connection string (URL or key=value); PG* environment variables fill in
     /// the rest. The error never contains the password: libpq's messages do not carry it.
+    /// libpq applies the settings in order: the connect timeout is a default the connection string
+    /// may override; the encoding is not, as the sink sends UTF-8.
     init(conninfo: String) throws(StatementFailure) {
-        let keys = ["dbname", "fallback_application_name", "client_encoding"]
-        let values = [conninfo, "linemaster", "UTF8"]
+        let keys = ["connect_timeout", "dbname", "fallback_application_name", "client_encoding"]
+        let values = ["10", conninfo, "linemaster", "UTF8"]
         let conn = withCStrings(keys) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
         guard let conn else { throw .connection("out of memory") }
         self.conn = conn

@@ -46,17 +46,19 @@ struct CopyBenchmark: ParsableCommand {
 
             let sink = PostgresSink(settings: SinkSettings(conninfo: conninfo, schema: schema, createTables: .skip))
             try sink.connect()
-            var sinkBest = Double.infinity, psqlBest = Double.infinity
+            var sinkBest = Double.infinity, psqlBest = Double.infinity, sinkCPU = Double.infinity
             for run in 0..<runs {
                 try psql.run("TRUNCATE \(schema).cpu, \(schema).cpu_psql, \(schema).linemaster_ledger; CHECKPOINT")
+                let cpuStart = seconds(CLOCK_PROCESS_CPUTIME_ID)
                 sinkBest = min(sinkBest, try time { try records.write(to: sink, batchRows: batchRows, epoch: UInt64(run)) })
+                sinkCPU = min(sinkCPU, seconds(CLOCK_PROCESS_CPUTIME_ID) - cpuStart)
                 try psql.run("CHECKPOINT")
                 psqlBest = min(psqlBest, try time { try psql.run("\\copy \(schema).cpu_psql FROM '\(file)'") })
             }
             let same = try psql.query("SELECT (SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM \(schema).cpu t) = (SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM \(schema).cpu_psql t)")
             let sinkRate = Double(records.count) / sinkBest, psqlRate = Double(records.count) / psqlBest
             print(layout.rawValue.padding(to: 6),
-                  "sink \(Int(sinkRate)) rows/s (\(format(sinkBest)) s),",
+                  "sink \(Int(sinkRate)) rows/s (\(format(sinkBest)) s, client CPU \(format(sinkCPU)) s),",
                   "psql \\copy \(Int(psqlRate)) rows/s (\(format(psqlBest)) s),",
                   "ratio \(format(sinkRate / psqlRate)),",
                   "same rows: \(same == "t" ? "yes" : "NO")")
@@ -64,9 +66,9 @@ struct CopyBenchmark: ParsableCommand {
     }
 
     private func time(_ body: () throws -> Void) throws -> Double {
-        let start = monotonicSeconds()
+        let start = seconds(CLOCK_MONOTONIC)
         try body()
-        return monotonicSeconds() - start
+        return seconds(CLOCK_MONOTONIC) - start
     }
 }
 
@@ -221,9 +223,9 @@ extension String {
     }
 }
 
-private func monotonicSeconds() -> Double {
+private func seconds(_ clock: clockid_t) -> Double {
     var ts = timespec()
-    clock_gettime(CLOCK_MONOTONIC, &ts)
+    clock_gettime(clock, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 

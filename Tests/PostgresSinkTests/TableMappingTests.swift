@@ -80,6 +80,12 @@ import Testing
         #expect(rows == [["a", "none", "1", #"{"dc": "x"}"#, #"{"v": 1}"#], ["b", "none", "2", "{}", #"{"v": 2}"#]])
     }
 
+    @Test func generatedColumnsAreComputedNotFilled() throws {
+        try db.execute("CREATE TABLE $schema.cpu (_time timestamptz, v bigint, twice bigint GENERATED ALWAYS AS (v * 2) STORED, _fields jsonb)")
+        try Inserter(db.sink()).write("cpu v=2i,twice=99i 1")
+        #expect(try db.query("SELECT v, twice, _fields::text FROM $schema.cpu") == [["2", "4", #"{"twice": 99}"#]])
+    }
+
     @Test func aKeyColumnWithADefaultGetsItWhenTheRowLacksTheKey() throws {
         try db.execute("CREATE TABLE $schema.cpu (_time timestamptz, host text DEFAULT 'unknown', v bigint)")
         try Inserter(db.sink()).write("cpu,host=a v=1i 1\ncpu v=2i 2")
