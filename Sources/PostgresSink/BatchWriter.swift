@@ -193,34 +193,52 @@ extension BatchWriter {
     private static let savepoint = "linemaster_copy"
 
     /// COPYs `slice` of the group. When PostgreSQL rejects it for a row's sake (data exception,
-    /// integrity violation, an error raised by a trigger), bisects: halves are copied on their own
-    /// until the rows at fault stand alone and go to the rejects. Bounded: at most 2n - 1 COPYs for
-    /// n rows, and O(k log n) for k bad rows. Returns false when the table changed under the cached
+    /// integrity violation, an error raised by a trigger), the row at fault goes to the rejects and
+    /// the others are copied again: the error's context names the row ("COPY m, line 7"), so the
+    /// rows before it go in one COPY and the rest are tried again; without a line number, the slice
+    /// is bisected until the rows at fault stand alone. Bounded: O(k) COPYs for k bad rows with
+    /// line numbers, O(k log n) without. Returns false when the table changed under the cached
     /// definition and the batch must be tried again.
     private func isolate(
         _ group: CopyGroup, _ slice: Range<Int>, _ rows: [PointRecordView],
         on connection: Connection, top: Bool, firstTry: Bool, into rejected: inout [RejectedRow]
     ) throws(StatementFailure) -> Bool {
-        let error: ServerError
-        do throws(StatementFailure) {
-            try copy(group, slice, on: connection)
-            return true
-        } catch .server(let e) {
-            error = e
-        }
-        if firstTry && top {
-            if Self.definitionChanges.contains(error.sqlstate) { return false }
-            if try catalog.load(oid: group.shape.oid, on: connection) != group.shape { return false }
-        }
-        switch ErrorClass(error.sqlstate) {
-        case .transient:
-            throw .server(error)
-        case .row where slice.count > 1:
-            let middle = slice.lowerBound + slice.count / 2
-            _ = try isolate(group, slice.lowerBound..<middle, rows, on: connection, top: false, firstTry: firstTry, into: &rejected)
-            _ = try isolate(group, middle..<slice.upperBound, rows, on: connection, top: false, firstTry: firstTry, into: &rejected)
-        case .row, .table:
-            rejected += slice.map { describe(rows[group.rows[$0]], error.sqlstate, error.message) }
+        var remaining = slice
+        var checkDefinition = firstTry && top
+        while !remaining.isEmpty {
+            let error: ServerError
+            do throws(StatementFailure) {
+                try copy(group, remaining, on: connection)
+                return true
+            } catch .server(let e) {
+                error = e
+            }
+            if checkDefinition {
+                if Self.definitionChanges.contains(error.sqlstate) { return false }
+                if try catalog.load(oid: group.shape.oid, on: connection) != group.shape { return false }
+                checkDefinition = false
+            }
+            let reject = { (i: Int) in self.describe(rows[group.rows[i]], error.sqlstate, error.message) }
+            switch ErrorClass(error.sqlstate) {
+            case .transient:
+                throw .server(error)
+            case .row where remaining.count > 1:
+                guard let line = error.copyLine, line >= 1, line <= remaining.count else {
+                    let middle = remaining.lowerBound + remaining.count / 2
+                    _ = try isolate(group, remaining.lowerBound..<middle, rows, on: connection, top: false, firstTry: firstTry, into: &rejected)
+                    _ = try isolate(group, middle..<remaining.upperBound, rows, on: connection, top: false, firstTry: firstTry, into: &rejected)
+                    return true
+                }
+                let bad = remaining.lowerBound + line - 1
+                if bad > remaining.lowerBound {
+                    _ = try isolate(group, remaining.lowerBound..<bad, rows, on: connection, top: false, firstTry: firstTry, into: &rejected)
+                }
+                rejected.append(reject(bad))
+                remaining = bad + 1..<remaining.upperBound
+            case .row, .table:
+                rejected += remaining.map(reject)
+                return true
+            }
         }
         return true
     }

@@ -111,7 +111,7 @@ final class Connection {
         guard let sqlstate = field("C"), isUsable, !sqlstate.hasPrefix("57P0") else {
             throw .connection(field("M") ?? lastMessage)
         }
-        throw .server(ServerError(sqlstate: sqlstate, message: field("M") ?? "", detail: field("D")))
+        throw .server(ServerError(sqlstate: sqlstate, message: field("M") ?? "", detail: field("D"), context: field("W")))
     }
 
     private func rows(of result: OpaquePointer) -> [[String?]] {

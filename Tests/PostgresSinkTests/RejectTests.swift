@@ -40,6 +40,15 @@ import Testing
         #expect(rejected.sorted { Int($0!)! < Int($1!)! } == ["7", "50", "51", "99"])
     }
 
+    @Test func manyBadRowsInALargeBatchCostOnlyThemselves() throws {
+        try db.execute("CREATE TABLE $schema.m (_time timestamptz, v bigint CHECK (v % 10 <> 3))")
+        let lines = (0..<3000).map { "m v=\($0)i \($0)" }.joined(separator: "\n")
+        let outcome = try Inserter(db.sink()).write(lines)
+        #expect(outcome.inserted == 2700 && outcome.rejected.count == 300)
+        #expect(try db.column("SELECT count(*) FROM $schema.m WHERE v % 10 = 3") == ["0"])
+        #expect(try db.column("SELECT count(DISTINCT v) FROM $schema.m") == ["2700"])
+    }
+
     @Test func aTriggerThatRaisesRejectsOnlyItsRow() throws {
         try db.execute("""
             CREATE TABLE $schema.m (_time timestamptz, _tags jsonb, _fields jsonb);
