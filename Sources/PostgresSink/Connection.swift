@@ -7,11 +7,6 @@ enum StatementFailure: Error {
     case connection(String)
     /// The server refused the statement.
     case server(ServerError)
-
-    var sqlstate: String? {
-        if case .server(let error) = self { return error.sqlstate }
-        return nil
-    }
 }
 
 /// One libpq connection, in blocking mode. Owns the `PGconn` and finishes it in deinit.
