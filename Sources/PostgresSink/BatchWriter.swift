@@ -94,7 +94,7 @@ extension BatchWriter {
         tuples.removeAll()
         var plan = Plan()
         for (measurement, members) in groupByMeasurement(rows) {
-            switch try resolve(measurement, members.map { rows[$0] }, on: connection) {
+            switch try resolve(measurement, keysFrom: { members.map { rows[$0] } }, on: connection) {
             case .success(.table(let shape)):
                 encode(members, of: rows, into: shape, plan: &plan)
             case .success(.missing):
@@ -130,7 +130,9 @@ extension BatchWriter {
     /// The table for a measurement, from the cache or the catalog, created if missing. A server
     /// error here that waiting would not cure (a `_create` function that raised, a name PostgreSQL
     /// cannot hold) rejects the rows; a transient one (a read-only standby) fails the batch.
-    private func resolve(_ measurement: [UInt8], _ rows: [PointRecordView], on connection: Connection) throws(StatementFailure) -> Result<Catalog.Entry, ServerError> {
+    private func resolve(
+        _ measurement: [UInt8], keysFrom rows: () -> [PointRecordView], on connection: Connection
+    ) throws(StatementFailure) -> Result<Catalog.Entry, ServerError> {
         if let entry = catalog.entry(for: measurement) { return .success(entry) }
         guard isStorableName(measurement) else {
             return .failure(ServerError(sqlstate: "22021", message: "a table name cannot hold a NUL byte"))
@@ -138,7 +140,7 @@ extension BatchWriter {
         let name = identifierName(measurement)
         do throws(StatementFailure) {
             var shape = try catalog.load(table: name, on: connection)
-            if shape == nil { shape = try creator.create(name, for: rows, on: connection) }
+            if shape == nil { shape = try creator.create(name, for: rows(), on: connection) }
             let entry: Catalog.Entry = shape.map { .table($0) } ?? .missing
             catalog.remember(entry, for: measurement)
             return .success(entry)
