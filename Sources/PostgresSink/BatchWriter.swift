@@ -10,11 +10,12 @@ final class BatchWriter {
     private let creator: TableCreator
     private let ledger: Ledger
     private let rejects: Rejects
-    /// Every tuple of the batch, reused from batch to batch.
-    private let tuples = ByteBuffer(capacity: 1 << 20)
-    private let scratch = ByteBuffer(capacity: 1 << 12)
-    private let header = ByteBuffer(CopyBinary.header)
-    private let trailer = ByteBuffer(CopyBinary.trailer)
+    /// Every tuple of the batch, reused from batch to batch: kept until COMMIT so that rows can be
+    /// sent again when a COPY fails.
+    let tuples = ByteBuffer(capacity: 1 << 20)
+    let scratch = ByteBuffer(capacity: 1 << 12)
+    let copyHeader = ByteBuffer(CopyBinary.header)
+    let copyTrailer = ByteBuffer(CopyBinary.trailer)
 
     init(catalog: Catalog, creator: TableCreator, ledger: Ledger, rejects: Rejects) {
         self.catalog = catalog
@@ -24,14 +25,16 @@ final class BatchWriter {
     }
 
     /// Rows of one table that share a column list: one COPY, tuples contiguous in `tuples`.
-    private struct CopyGroup {
-        let statement: String
+    struct CopyGroup {
         let shape: TableShape
-        var rows: [Int] = []
+        let columns: [Int]
+        var rows: [Int]
+        /// Filled while the rows are encoded and sent, parallel to the rows that were encoded.
+        var encodedRows: [Int] = []
         var tuples: [Range<Int>] = []
     }
 
-    /// An encoded batch, ready to send.
+    /// A batch on its way: rows grouped by table and column list, and what became of the others.
     private struct Plan {
         var groups: [CopyGroup] = []
         var rejected: [RejectedRow] = []
@@ -42,11 +45,6 @@ final class BatchWriter {
 
     /// A table changed under its cached definition: roll back, refresh the catalog, try once more.
     private struct DefinitionChanged: Error {}
-
-    /// SQLSTATEs that say a cached table definition is stale: undefined column, undefined table,
-    /// datatype mismatch, and binary data that does not fit (a column's type changed): invalid
-    /// binary representation, or the protocol violation "insufficient data left in message".
-    private static let definitionChanges: Set<String> = ["42703", "42P01", "42804", "22P03", "08P01"]
 
     func write(_ rows: [PointRecordView], range: RingRange, on connection: Connection) throws(StatementFailure) -> BatchOutcome {
         if case .success(let outcome) = try attempt(rows, range, on: connection, firstTry: true) { return outcome }
@@ -60,7 +58,6 @@ final class BatchWriter {
 
     private func attempt(_ rows: [PointRecordView], _ range: RingRange, on connection: Connection, firstTry: Bool) throws(StatementFailure) -> Result<BatchOutcome, DefinitionChanged> {
         var plan = try prepare(rows, on: connection)
-        if firstTry, try anyChanged(plan.suspects, on: connection) { return .failure(DefinitionChanged()) }
         try connection.query("BEGIN")
         do throws(StatementFailure) {
             try ledger.record(range, rows: rows.count, on: connection)
@@ -68,10 +65,13 @@ final class BatchWriter {
             try connection.query("ROLLBACK")
             return .success(.duplicate)
         }
-        for group in plan.groups {
-            let written = try isolate(group, 0..<group.rows.count, rows, on: connection, top: true, firstTry: firstTry, into: &plan.rejected)
+        tuples.removeAll()
+        for i in plan.groups.indices {
+            let written = try send(&plan.groups[i], rows, on: connection, firstTry: firstTry,
+                                   rejected: &plan.rejected, suspects: &plan.suspects)
             if !written { return .failure(DefinitionChanged()) }
         }
+        if firstTry, try anyChanged(plan.suspects, on: connection) { return .failure(DefinitionChanged()) }
         try rejects.store(plan.rejected, on: connection)
         try connection.query("COMMIT")
         let inserted = rows.count - plan.rejected.count - plan.skipped
@@ -83,20 +83,22 @@ final class BatchWriter {
         for shape in shapes where try catalog.load(oid: shape.oid, on: connection) != shape { return true }
         return false
     }
+
+    func describe(_ row: PointRecordView, _ sqlstate: String, _ message: String) -> RejectedRow {
+        Rejects.describe(row, sqlstate: sqlstate, message: message, scratch: scratch)
+    }
 }
 
-// MARK: - Resolving tables and encoding rows
+// MARK: - Resolving tables and grouping rows
 
 extension BatchWriter {
-    /// Groups rows by measurement, finds (or creates) their tables outside the batch transaction,
-    /// and encodes every row; values a column cannot take are rejected here, before any COPY.
+    /// Groups rows by measurement and finds (or creates) their tables, outside the batch transaction.
     private func prepare(_ rows: [PointRecordView], on connection: Connection) throws(StatementFailure) -> Plan {
-        tuples.removeAll()
         var plan = Plan()
         for (measurement, members) in groupByMeasurement(rows) {
             switch try resolve(measurement, keysFrom: { members.map { rows[$0] } }, on: connection) {
             case .success(.table(let shape)):
-                encode(members, of: rows, into: shape, plan: &plan)
+                plan.groups += copyGroups(members, of: rows, into: shape)
             case .success(.missing):
                 plan.skipped += members.count
             case .failure(let error):
@@ -150,38 +152,16 @@ extension BatchWriter {
     }
 
     /// One COPY group per set of defaulted columns the rows fill (usually just one).
-    private func encode(_ members: [Int], of rows: [PointRecordView], into shape: TableShape, plan: inout Plan) {
+    private func copyGroups(_ members: [Int], of rows: [PointRecordView], into shape: TableShape) -> [CopyGroup] {
+        guard shape.keyColumns.contains(where: \.hasDefault) else {
+            return [CopyGroup(shape: shape, columns: shape.copyColumns(filling: 0), rows: members)]
+        }
         var bySet: [(filled: UInt64, rows: [Int])] = []
-        if shape.keyColumns.contains(where: \.hasDefault) {
-            for i in members {
-                let filled = shape.filledDefaultColumns(rows[i])
-                if let k = bySet.firstIndex(where: { $0.filled == filled }) { bySet[k].rows.append(i) } else { bySet.append((filled, [i])) }
-            }
-        } else {
-            bySet = [(0, members)]
+        for i in members {
+            let filled = shape.filledDefaultColumns(rows[i])
+            if let k = bySet.firstIndex(where: { $0.filled == filled }) { bySet[k].rows.append(i) } else { bySet.append((filled, [i])) }
         }
-        for (filled, members) in bySet {
-            var encoder = RowEncoder(shape: shape, columns: shape.copyColumns(filling: filled))
-            var group = CopyGroup(statement: encoder.copyStatement, shape: shape)
-            group.rows.reserveCapacity(members.count)
-            group.tuples.reserveCapacity(members.count)
-            for i in members {
-                let start = tuples.count
-                do {
-                    try encoder.encode(rows[i], into: tuples)
-                    group.rows.append(i)
-                    group.tuples.append(start..<tuples.count)
-                } catch {
-                    plan.rejected.append(describe(rows[i], error.sqlstate, error.message))
-                    if plan.suspects.last != shape { plan.suspects.append(shape) }
-                }
-            }
-            if !group.rows.isEmpty { plan.groups.append(group) }
-        }
-    }
-
-    private func describe(_ row: PointRecordView, _ sqlstate: String, _ message: String) -> RejectedRow {
-        Rejects.describe(row, sqlstate: sqlstate, message: message, scratch: scratch)
+        return bySet.map { CopyGroup(shape: shape, columns: shape.copyColumns(filling: $0.filled), rows: $0.rows) }
     }
 }
 
@@ -189,79 +169,8 @@ private func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
     a.count == b.count && (a.count == 0 || b.withUnsafeBufferPointer { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 })
 }
 
-// MARK: - COPY with isolation of rejected rows
-
-extension BatchWriter {
-    private static let savepoint = "linemaster_copy"
-
-    /// COPYs `slice` of the group. When PostgreSQL rejects it for a row's sake (data exception,
-    /// integrity violation, an error raised by a trigger), the row at fault goes to the rejects and
-    /// the others are copied again: the error's context names the row ("COPY m, line 7"), so the
-    /// rows before it go in one COPY and the rest are tried again; without a line number, the slice
-    /// is bisected until the rows at fault stand alone. Bounded: O(k) COPYs for k bad rows with
-    /// line numbers, O(k log n) without. Returns false when the table changed under the cached
-    /// definition and the batch must be tried again.
-    private func isolate(
-        _ group: CopyGroup, _ slice: Range<Int>, _ rows: [PointRecordView],
-        on connection: Connection, top: Bool, firstTry: Bool, into rejected: inout [RejectedRow]
-    ) throws(StatementFailure) -> Bool {
-        var remaining = slice
-        var checkDefinition = firstTry && top
-        while !remaining.isEmpty {
-            let error: ServerError
-            do throws(StatementFailure) {
-                try copy(group, remaining, on: connection)
-                return true
-            } catch .server(let e) {
-                error = e
-            }
-            if checkDefinition {
-                if Self.definitionChanges.contains(error.sqlstate) { return false }
-                if try catalog.load(oid: group.shape.oid, on: connection) != group.shape { return false }
-                checkDefinition = false
-            }
-            let reject = { (i: Int) in self.describe(rows[group.rows[i]], error.sqlstate, error.message) }
-            switch ErrorClass(error.sqlstate) {
-            case .transient:
-                throw .server(error)
-            case .row where remaining.count > 1:
-                guard let line = error.copyLine, line >= 1, line <= remaining.count else {
-                    let middle = remaining.lowerBound + remaining.count / 2
-                    _ = try isolate(group, remaining.lowerBound..<middle, rows, on: connection, top: false, firstTry: firstTry, into: &rejected)
-                    _ = try isolate(group, middle..<remaining.upperBound, rows, on: connection, top: false, firstTry: firstTry, into: &rejected)
-                    return true
-                }
-                let bad = remaining.lowerBound + line - 1
-                if bad > remaining.lowerBound {
-                    _ = try isolate(group, remaining.lowerBound..<bad, rows, on: connection, top: false, firstTry: firstTry, into: &rejected)
-                }
-                rejected.append(reject(bad))
-                remaining = bad + 1..<remaining.upperBound
-            case .row, .table:
-                rejected += remaining.map(reject)
-                return true
-            }
-        }
-        return true
-    }
-
-    /// One COPY under a savepoint, so that its failure leaves the transaction usable.
-    private func copy(_ group: CopyGroup, _ slice: Range<Int>, on connection: Connection) throws(StatementFailure) {
-        let data = tuples.bytes(group.tuples[slice.lowerBound].lowerBound..<group.tuples[slice.upperBound - 1].upperBound)
-        try connection.query("SAVEPOINT \(Self.savepoint)")
-        do throws(StatementFailure) {
-            try connection.copyIn(group.statement, [header.bytes(0..<header.count), data, trailer.bytes(0..<trailer.count)])
-        } catch .server(let error) {
-            try connection.query("ROLLBACK TO SAVEPOINT \(Self.savepoint)")
-            try connection.query("RELEASE SAVEPOINT \(Self.savepoint)")
-            throw .server(error)
-        }
-        try connection.query("RELEASE SAVEPOINT \(Self.savepoint)")
-    }
-}
-
 /// What an error on a COPY says about its rows.
-private enum ErrorClass {
+enum ErrorClass {
     /// Some row is at fault: data exception (22), integrity constraint (23), PL/pgSQL raise (P0).
     case row
     /// Worth retrying later with the same rows: read-only transaction (a standby), serialization,

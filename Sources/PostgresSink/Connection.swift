@@ -51,20 +51,24 @@ final class Connection {
         return rows(of: result!)
     }
 
-    /// Runs `COPY ... FROM STDIN` and sends `chunks` as its data.
-    func copyIn(_ sql: String, _ chunks: [UnsafeRawBufferPointer]) throws(StatementFailure) {
+    /// Starts `COPY ... FROM STDIN`; send the data with ``putCopyData(_:)``, then ``endCopy()``.
+    func beginCopy(_ sql: String) throws(StatementFailure) {
         let start = PQexec(conn, sql)
         defer { PQclear(start) }
         try check(start, expecting: [PGRES_COPY_IN])
-        var sendFailure: String?
-        for chunk in chunks where chunk.count > 0 && sendFailure == nil {
-            if PQputCopyData(conn, chunk.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(chunk.count)) != 1 {
-                sendFailure = lastMessage
-            }
+    }
+
+    /// Sends data of the COPY in progress. The server reads it while the caller prepares more;
+    /// errors in the data are reported by ``endCopy()``.
+    func putCopyData(_ chunk: UnsafeRawBufferPointer) throws(StatementFailure) {
+        guard let base = chunk.baseAddress, chunk.count > 0 else { return }
+        guard PQputCopyData(conn, base.assumingMemoryBound(to: CChar.self), Int32(chunk.count)) == 1 else {
+            throw .connection(lastMessage)
         }
-        if let sendFailure {
-            throw .connection(sendFailure)
-        }
+    }
+
+    /// Ends the COPY in progress and reports how the server took its data.
+    func endCopy() throws(StatementFailure) {
         guard PQputCopyEnd(conn, nil) == 1 else { throw .connection(lastMessage) }
         var failure: StatementFailure?
         while let result = PQgetResult(conn) {
