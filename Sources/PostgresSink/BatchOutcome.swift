@@ -23,6 +23,4 @@ public struct SinkStats: Sendable, Equatable {
     public var duplicateBatches = 0
     /// The last error a call threw, for the status display.
     public var lastError: String?
-
-    public init() {}
 }

@@ -10,11 +10,12 @@ final class BatchWriter {
     private let creator: TableCreator
     private let ledger: Ledger
     private let rejects: Rejects
-    /// Every tuple of the batch, reused from batch to batch.
-    private let tuples = ByteBuffer(capacity: 1 << 20)
-    private let scratch = ByteBuffer(capacity: 1 << 12)
-    private let header = ByteBuffer(CopyBinary.header)
-    private let trailer = ByteBuffer(CopyBinary.trailer)
+    /// Every tuple of the batch, reused from batch to batch: kept until COMMIT so that rows can be
+    /// sent again when a COPY fails.
+    let tuples = ByteBuffer(capacity: 1 << 20)
+    let scratch = ByteBuffer(capacity: 1 << 12)
+    let copyHeader = ByteBuffer(CopyBinary.header)
+    let copyTrailer = ByteBuffer(CopyBinary.trailer)
 
     init(catalog: Catalog, creator: TableCreator, ledger: Ledger, rejects: Rejects) {
         self.catalog = catalog
@@ -24,30 +25,30 @@ final class BatchWriter {
     }
 
     /// Rows of one table that share a column list: one COPY, tuples contiguous in `tuples`.
-    private struct CopyGroup {
-        let statement: String
+    struct CopyGroup {
         let shape: TableShape
-        var rows: [Int] = []
+        let columns: [Int]
+        var rows: [Int]
+        /// Filled while the rows are encoded and sent, parallel to the rows that were encoded.
+        var encodedRows: [Int] = []
         var tuples: [Range<Int>] = []
     }
 
-    /// An encoded batch, ready to send.
+    /// A batch on its way: rows grouped by table and column list, and what became of the others.
     private struct Plan {
         var groups: [CopyGroup] = []
         var rejected: [RejectedRow] = []
         var skipped = 0
+        /// Tables whose cached definition refused a value: a changed column type could be the cause.
+        var suspects: [TableShape] = []
     }
 
     /// A table changed under its cached definition: roll back, refresh the catalog, try once more.
     private struct DefinitionChanged: Error {}
 
-    /// SQLSTATEs that say a cached table definition is stale: undefined column, undefined table,
-    /// datatype mismatch, and invalid binary representation (a column's type changed).
-    private static let definitionChanges: Set<String> = ["42703", "42P01", "42804", "22P03"]
-
     func write(_ rows: [PointRecordView], range: RingRange, on connection: Connection) throws(StatementFailure) -> BatchOutcome {
         if case .success(let outcome) = try attempt(rows, range, on: connection, firstTry: true) { return outcome }
-        try connection.query("ROLLBACK")
+        if connection.inTransaction { try connection.query("ROLLBACK") }
         catalog.invalidate()
         switch try attempt(rows, range, on: connection, firstTry: false) {
         case .success(let outcome): return outcome
@@ -64,29 +65,40 @@ final class BatchWriter {
             try connection.query("ROLLBACK")
             return .success(.duplicate)
         }
-        for group in plan.groups {
-            let written = try isolate(group, 0..<group.rows.count, rows, on: connection, top: true, firstTry: firstTry, into: &plan.rejected)
+        tuples.removeAll()
+        for i in plan.groups.indices {
+            let written = try send(&plan.groups[i], rows, on: connection, firstTry: firstTry,
+                                   rejected: &plan.rejected, suspects: &plan.suspects)
             if !written { return .failure(DefinitionChanged()) }
         }
+        if firstTry, try anyChanged(plan.suspects, on: connection) { return .failure(DefinitionChanged()) }
         try rejects.store(plan.rejected, on: connection)
         try connection.query("COMMIT")
         let inserted = rows.count - plan.rejected.count - plan.skipped
         return .success(BatchOutcome(inserted: inserted, rejected: plan.rejected, skipped: plan.skipped, alreadyCommitted: false))
     }
+
+    /// Whether a table's definition differs from the cached one (or the table is gone).
+    private func anyChanged(_ shapes: [TableShape], on connection: Connection) throws(StatementFailure) -> Bool {
+        for shape in shapes where try catalog.load(oid: shape.oid, on: connection) != shape { return true }
+        return false
+    }
+
+    func describe(_ row: PointRecordView, _ sqlstate: String, _ message: String) -> RejectedRow {
+        Rejects.describe(row, sqlstate: sqlstate, message: message, scratch: scratch)
+    }
 }
 
-// MARK: - Resolving tables and encoding rows
+// MARK: - Resolving tables and grouping rows
 
 extension BatchWriter {
-    /// Groups rows by measurement, finds (or creates) their tables outside the batch transaction,
-    /// and encodes every row; values a column cannot take are rejected here, before any COPY.
+    /// Groups rows by measurement and finds (or creates) their tables, outside the batch transaction.
     private func prepare(_ rows: [PointRecordView], on connection: Connection) throws(StatementFailure) -> Plan {
-        tuples.removeAll()
         var plan = Plan()
         for (measurement, members) in groupByMeasurement(rows) {
-            switch try resolve(measurement, members.map { rows[$0] }, on: connection) {
+            switch try resolve(measurement, keysFrom: { members.map { rows[$0] } }, on: connection) {
             case .success(.table(let shape)):
-                encode(members, of: rows, into: shape, plan: &plan)
+                plan.groups += copyGroups(members, of: rows, into: shape)
             case .success(.missing):
                 plan.skipped += members.count
             case .failure(let error):
@@ -118,8 +130,11 @@ extension BatchWriter {
     }
 
     /// The table for a measurement, from the cache or the catalog, created if missing. A server
-    /// error here (a `_create` function that raised, a name PostgreSQL cannot hold) rejects the rows.
-    private func resolve(_ measurement: [UInt8], _ rows: [PointRecordView], on connection: Connection) throws(StatementFailure) -> Result<Catalog.Entry, ServerError> {
+    /// error here that waiting would not cure (a `_create` function that raised, a name PostgreSQL
+    /// cannot hold) rejects the rows; a transient one (a read-only standby) fails the batch.
+    private func resolve(
+        _ measurement: [UInt8], keysFrom rows: () -> [PointRecordView], on connection: Connection
+    ) throws(StatementFailure) -> Result<Catalog.Entry, ServerError> {
         if let entry = catalog.entry(for: measurement) { return .success(entry) }
         guard isStorableName(measurement) else {
             return .failure(ServerError(sqlstate: "22021", message: "a table name cannot hold a NUL byte"))
@@ -127,47 +142,26 @@ extension BatchWriter {
         let name = identifierName(measurement)
         do throws(StatementFailure) {
             var shape = try catalog.load(table: name, on: connection)
-            if shape == nil { shape = try creator.create(name, for: rows, on: connection) }
+            if shape == nil { shape = try creator.create(name, for: rows(), on: connection) }
             let entry: Catalog.Entry = shape.map { .table($0) } ?? .missing
             catalog.remember(entry, for: measurement)
             return .success(entry)
-        } catch .server(let error) {
+        } catch .server(let error) where ErrorClass(error.sqlstate) != .transient {
             return .failure(error)
         }
     }
 
     /// One COPY group per set of defaulted columns the rows fill (usually just one).
-    private func encode(_ members: [Int], of rows: [PointRecordView], into shape: TableShape, plan: inout Plan) {
+    private func copyGroups(_ members: [Int], of rows: [PointRecordView], into shape: TableShape) -> [CopyGroup] {
+        guard shape.keyColumns.contains(where: \.hasDefault) else {
+            return [CopyGroup(shape: shape, columns: shape.copyColumns(filling: 0), rows: members)]
+        }
         var bySet: [(filled: UInt64, rows: [Int])] = []
-        if shape.keyColumns.contains(where: \.hasDefault) {
-            for i in members {
-                let filled = shape.filledDefaultColumns(rows[i])
-                if let k = bySet.firstIndex(where: { $0.filled == filled }) { bySet[k].rows.append(i) } else { bySet.append((filled, [i])) }
-            }
-        } else {
-            bySet = [(0, members)]
+        for i in members {
+            let filled = shape.filledDefaultColumns(rows[i])
+            if let k = bySet.firstIndex(where: { $0.filled == filled }) { bySet[k].rows.append(i) } else { bySet.append((filled, [i])) }
         }
-        for (filled, members) in bySet {
-            var encoder = RowEncoder(shape: shape, columns: shape.copyColumns(filling: filled))
-            var group = CopyGroup(statement: encoder.copyStatement, shape: shape)
-            group.rows.reserveCapacity(members.count)
-            group.tuples.reserveCapacity(members.count)
-            for i in members {
-                let start = tuples.count
-                do {
-                    try encoder.encode(rows[i], into: tuples)
-                    group.rows.append(i)
-                    group.tuples.append(start..<tuples.count)
-                } catch {
-                    plan.rejected.append(describe(rows[i], error.sqlstate, error.message))
-                }
-            }
-            if !group.rows.isEmpty { plan.groups.append(group) }
-        }
-    }
-
-    private func describe(_ row: PointRecordView, _ sqlstate: String, _ message: String) -> RejectedRow {
-        Rejects.describe(row, sqlstate: sqlstate, message: message, scratch: scratch)
+        return bySet.map { CopyGroup(shape: shape, columns: shape.copyColumns(filling: $0.filled), rows: $0.rows) }
     }
 }
 
@@ -175,65 +169,12 @@ private func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
     a.count == b.count && (a.count == 0 || b.withUnsafeBufferPointer { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 })
 }
 
-// MARK: - COPY with isolation of rejected rows
-
-extension BatchWriter {
-    private static let savepoint = "linemaster_copy"
-
-    /// COPYs `slice` of the group. When PostgreSQL rejects it for a row's sake (data exception,
-    /// integrity violation, an error raised by a trigger), bisects: halves are copied on their own
-    /// until the rows at fault stand alone and go to the rejects. Bounded: at most 2n - 1 COPYs for
-    /// n rows, and O(k log n) for k bad rows. Returns false when the table changed under the cached
-    /// definition and the batch must be tried again.
-    private func isolate(
-        _ group: CopyGroup, _ slice: Range<Int>, _ rows: [PointRecordView],
-        on connection: Connection, top: Bool, firstTry: Bool, into rejected: inout [RejectedRow]
-    ) throws(StatementFailure) -> Bool {
-        let error: ServerError
-        do throws(StatementFailure) {
-            try copy(group, slice, on: connection)
-            return true
-        } catch .server(let e) {
-            error = e
-        }
-        if firstTry && top {
-            if Self.definitionChanges.contains(error.sqlstate) { return false }
-            if try catalog.load(oid: group.shape.oid, on: connection) != group.shape { return false }
-        }
-        switch ErrorClass(error.sqlstate) {
-        case .transient:
-            throw .server(error)
-        case .row where slice.count > 1:
-            let middle = slice.lowerBound + slice.count / 2
-            _ = try isolate(group, slice.lowerBound..<middle, rows, on: connection, top: false, firstTry: firstTry, into: &rejected)
-            _ = try isolate(group, middle..<slice.upperBound, rows, on: connection, top: false, firstTry: firstTry, into: &rejected)
-        case .row, .table:
-            rejected += slice.map { describe(rows[group.rows[$0]], error.sqlstate, error.message) }
-        }
-        return true
-    }
-
-    /// One COPY under a savepoint, so that its failure leaves the transaction usable.
-    private func copy(_ group: CopyGroup, _ slice: Range<Int>, on connection: Connection) throws(StatementFailure) {
-        let data = tuples.bytes(group.tuples[slice.lowerBound].lowerBound..<group.tuples[slice.upperBound - 1].upperBound)
-        try connection.query("SAVEPOINT \(Self.savepoint)")
-        do throws(StatementFailure) {
-            try connection.copyIn(group.statement, [header.bytes(0..<header.count), data, trailer.bytes(0..<trailer.count)])
-        } catch .server(let error) {
-            try connection.query("ROLLBACK TO SAVEPOINT \(Self.savepoint)")
-            try connection.query("RELEASE SAVEPOINT \(Self.savepoint)")
-            throw .server(error)
-        }
-        try connection.query("RELEASE SAVEPOINT \(Self.savepoint)")
-    }
-}
-
 /// What an error on a COPY says about its rows.
-private enum ErrorClass {
+enum ErrorClass {
     /// Some row is at fault: data exception (22), integrity constraint (23), PL/pgSQL raise (P0).
     case row
-    /// Worth retrying later with the same rows: serialization, deadlock, resources, lock, cancel,
-    /// system or internal errors. The batch is not committed.
+    /// Worth retrying later with the same rows: read-only transaction (a standby), serialization,
+    /// deadlock, resources, lock, cancel, system or internal errors. The batch is not committed.
     case transient
     /// Anything else (privileges, a definition still wrong after a refresh): the rows go to the
     /// rejects table as a whole rather than blocking every later batch.
@@ -242,7 +183,7 @@ private enum ErrorClass {
     init(_ sqlstate: String) {
         switch sqlstate.prefix(2) {
         case "22", "23", "P0": self = .row
-        case "40", "53", "55", "57", "58", "XX": self = .transient
+        case "25", "40", "53", "55", "57", "58", "XX": self = .transient
         default: self = .table
         }
     }

@@ -30,7 +30,8 @@ final class Catalog {
         try Self.load(where: "c.oid = $1", [String(oid)], on: connection)
     }
 
-    /// Columns in attribute order, dropped ones excluded; a domain counts as its base type.
+    /// Columns in attribute order; dropped and generated ones excluded (COPY cannot fill a
+    /// generated column); a domain counts as its base type.
     private static func load(where condition: String, _ parameters: [String], on connection: Connection) throws(StatementFailure) -> TableShape? {
         let rows = try connection.query("""
             SELECT c.oid, n.nspname, c.relname, a.attname,
@@ -39,7 +40,7 @@ final class Catalog {
                    a.atthasdef OR t.typdefault IS NOT NULL
             FROM pg_catalog.pg_class c
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+            LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
             LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
             WHERE \(condition) AND c.relkind IN ('r', 'p')
             ORDER BY a.attnum

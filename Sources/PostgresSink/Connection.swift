@@ -7,11 +7,6 @@ enum StatementFailure: Error {
     case connection(String)
     /// The server refused the statement.
     case server(ServerError)
-
-    var sqlstate: String? {
-        if case .server(let error) = self { return error.sqlstate }
-        return nil
-    }
 }
 
 /// One libpq connection, in blocking mode. Owns the `PGconn` and finishes it in deinit.
@@ -20,9 +15,11 @@ final class Connection {
 
     /// Connects with a libpq connection string (URL or key=value); PG* environment variables fill in
     /// the rest. The error never contains the password: libpq's messages do not carry it.
+    /// libpq applies the settings in order: the connect timeout is a default the connection string
+    /// may override; the encoding is not, as the sink sends UTF-8.
     init(conninfo: String) throws(StatementFailure) {
-        let keys = ["dbname", "fallback_application_name", "client_encoding"]
-        let values = [conninfo, "linemaster", "UTF8"]
+        let keys = ["connect_timeout", "dbname", "fallback_application_name", "client_encoding"]
+        let values = ["10", conninfo, "linemaster", "UTF8"]
         let conn = withCStrings(keys) { k in withCStrings(values) { v in PQconnectdbParams(k, v, 1) } }
         guard let conn else { throw .connection("out of memory") }
         self.conn = conn
@@ -54,20 +51,24 @@ final class Connection {
         return rows(of: result!)
     }
 
-    /// Runs `COPY ... FROM STDIN` and sends `chunks` as its data.
-    func copyIn(_ sql: String, _ chunks: [UnsafeRawBufferPointer]) throws(StatementFailure) {
+    /// Starts `COPY ... FROM STDIN`; send the data with ``putCopyData(_:)``, then ``endCopy()``.
+    func beginCopy(_ sql: String) throws(StatementFailure) {
         let start = PQexec(conn, sql)
         defer { PQclear(start) }
         try check(start, expecting: [PGRES_COPY_IN])
-        var sendFailure: String?
-        for chunk in chunks where chunk.count > 0 && sendFailure == nil {
-            if PQputCopyData(conn, chunk.baseAddress!.assumingMemoryBound(to: CChar.self), Int32(chunk.count)) != 1 {
-                sendFailure = lastMessage
-            }
+    }
+
+    /// Sends data of the COPY in progress. The server reads it while the caller prepares more;
+    /// errors in the data are reported by ``endCopy()``.
+    func putCopyData(_ chunk: UnsafeRawBufferPointer) throws(StatementFailure) {
+        guard let base = chunk.baseAddress, chunk.count > 0 else { return }
+        guard PQputCopyData(conn, base.assumingMemoryBound(to: CChar.self), Int32(chunk.count)) == 1 else {
+            throw .connection(lastMessage)
         }
-        if let sendFailure {
-            throw .connection(sendFailure)
-        }
+    }
+
+    /// Ends the COPY in progress and reports how the server took its data.
+    func endCopy() throws(StatementFailure) {
         guard PQputCopyEnd(conn, nil) == 1 else { throw .connection(lastMessage) }
         var failure: StatementFailure?
         while let result = PQgetResult(conn) {
@@ -75,6 +76,22 @@ final class Connection {
             do throws(StatementFailure) { try check(result, expecting: [PGRES_COMMAND_OK]) } catch { failure = failure ?? error }
         }
         if let failure { throw failure }
+    }
+
+    /// Runs `body` in a transaction holding an advisory lock on `key`, so that inserters creating
+    /// the same table take turns instead of racing (a lost CREATE race fails in several ways:
+    /// 42P07, 42710, or 23505 on a catalog index).
+    func serialized<T>(on key: String, _ body: () throws(StatementFailure) -> T) throws(StatementFailure) -> T {
+        try query("BEGIN")
+        do throws(StatementFailure) {
+            try query("SELECT pg_advisory_xact_lock(hashtext($1))", [key])
+            let result = try body()
+            try query("COMMIT")
+            return result
+        } catch {
+            if isUsable { _ = try? query("ROLLBACK") }
+            throw error
+        }
     }
 
     private var lastMessage: String {
@@ -88,11 +105,12 @@ final class Connection {
         func field(_ code: Character) -> String? {
             PQresultErrorField(result, Int32(code.asciiValue!)).map { String(cString: $0) }
         }
-        // Class 08 and the 57P0x shutdown codes mean the server went away: not the statement's fault.
-        guard let sqlstate = field("C"), isUsable, !sqlstate.hasPrefix("08"), !sqlstate.hasPrefix("57P0") else {
+        // A broken connection, or a 57P0x shutdown code (the server is going away), is not the
+        // statement's fault. A 08P01 on a live connection is: binary data that does not fit its column.
+        guard let sqlstate = field("C"), isUsable, !sqlstate.hasPrefix("57P0") else {
             throw .connection(field("M") ?? lastMessage)
         }
-        throw .server(ServerError(sqlstate: sqlstate, message: field("M") ?? "", detail: field("D")))
+        throw .server(ServerError(sqlstate: sqlstate, message: field("M") ?? "", detail: field("D"), context: field("W")))
     }
 
     private func rows(of result: OpaquePointer) -> [[String?]] {

@@ -113,15 +113,15 @@ public final class PostgresSink {
     }
 
     /// Creates the ledger and the rejects table unless they exist; false if the schema is missing.
+    /// Existing tables are not created again, so that a role without CREATE on the schema works
+    /// once an administrator has made them.
     private func prepareSchema(on connection: Connection) throws(StatementFailure) -> Bool {
         let found = try connection.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", [settings.schema])
         guard !found.isEmpty else { return false }
-        for statement in [ledger.createStatement, rejects.createStatement] {
-            do {
-                try connection.query(statement)
-            } catch {
-                // Another inserter may have created it at the same moment.
-                guard let sqlstate = error.sqlstate, sqlstate == "42P07" || sqlstate == "23505" else { throw error }
+        try connection.serialized(on: "linemaster tables in \(settings.schema)") { () throws(StatementFailure) in
+            for (table, create) in [(ledger.qualifiedName, ledger.createStatement), (rejects.qualifiedName, rejects.createStatement)] {
+                let existing = try connection.query("SELECT to_regclass($1)", [table])
+                if existing.first?.first == .some(nil) { try connection.query(create) }
             }
         }
         return true

@@ -27,11 +27,26 @@ public struct ServerError: Error, CustomStringConvertible, Equatable, Sendable {
     public var message: String
     /// The server's detail line, if any.
     public var detail: String?
+    /// The line of a failed COPY's data at fault (1-based), from the error's context.
+    var copyLine: Int?
 
     public init(sqlstate: String, message: String, detail: String? = nil) {
         self.sqlstate = sqlstate
         self.message = message
         self.detail = detail
+    }
+
+    init(sqlstate: String, message: String, detail: String?, context: String?) {
+        self.init(sqlstate: sqlstate, message: message, detail: detail)
+        copyLine = context.flatMap(Self.copyLine)
+    }
+
+    /// `COPY m, line 7` or `COPY m, line 7, column v: ...`, after any PL/pgSQL frames. The last
+    /// `, line ` counts, since the table name may contain one.
+    private static func copyLine(in context: String) -> Int? {
+        guard let frame = context.split(separator: "\n").last(where: { $0.hasPrefix("COPY ") }),
+              let marker = frame.ranges(of: ", line ").last else { return nil }
+        return Int(frame[marker.upperBound...].prefix(while: \.isNumber))
     }
 
     public var description: String {

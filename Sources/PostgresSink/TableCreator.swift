@@ -7,27 +7,24 @@ struct TableCreator {
     let catalog: Catalog
 
     /// The shape of the table now there, or nil when none is created (`skip`, or a `_create`
-    /// function that returned NULL). Another inserter creating the same table at the same time is
-    /// not an error: the loser of the race reads the winner's table.
+    /// function that returned NULL). Inserters creating the same table take turns; the second
+    /// finds the first one's table.
     func create(_ name: String, for rows: [PointRecordView], on connection: Connection) throws(StatementFailure) -> TableShape? {
-        let keys = Keys(rows)
-        do throws(StatementFailure) {
-            switch mode {
-            case .skip:
-                return nil
-            case .jsonb, .columns:
+        if mode == .skip { return nil }
+        let lockKey = "linemaster table \(catalog.schema).\(name)"
+        return try connection.serialized(on: lockKey) { () throws(StatementFailure) -> TableShape? in
+            if let existing = try catalog.load(table: name, on: connection) { return existing }
+            let keys = Keys(rows)
+            guard mode == .function else {
                 try connection.query(createStatement(name, keys))
-            case .function:
-                let created = try connection.query(
-                    "SELECT \(quoteIdentifier(catalog.schema))._create($1::name, $2::name[], $3::name[])::oid",
-                    [name, arrayLiteral(keys.tags), arrayLiteral(keys.fields.map(\.name))])
-                guard let cell = created.first?.first, let text = cell, let oid = UInt32(text) else { return nil }
-                return try catalog.load(oid: oid, on: connection)
+                return try catalog.load(table: name, on: connection)
             }
-        } catch .server(let error) where error.sqlstate == "42P07" || error.sqlstate == "23505" {
-            // duplicate_table, or the unique index on pg_type: a concurrent CREATE won.
+            let created = try connection.query(
+                "SELECT \(quoteIdentifier(catalog.schema))._create($1::name, $2::name[], $3::name[])::oid",
+                [name, arrayLiteral(keys.tags), arrayLiteral(keys.fields.map(\.name))])
+            guard let cell = created.first?.first, let text = cell, let oid = UInt32(text) else { return nil }
+            return try catalog.load(oid: oid, on: connection)
         }
-        return try catalog.load(table: name, on: connection)
     }
 
     private func createStatement(_ name: String, _ keys: Keys) -> String {

@@ -51,6 +51,12 @@ import Testing
         #expect(try db.query("SELECT t, n, f, i, flag FROM $schema.m") == [["1.5", "-7", "3", "42", "t"]])
     }
 
+    @Test func jsonKeyColumnsTakeTheValueAndTimestampKeyColumnsTakeNanoseconds() throws {
+        try db.execute("CREATE TABLE $schema.m (_time timestamptz, host jsonb, n json, started timestamptz)")
+        try Inserter(db.sink()).write(#"m,host=a n=2.5,started=1700000000000000000i 1"#)
+        #expect(try db.query("SELECT host::text, n::text, started::text FROM $schema.m") == [[#""a""#, "2.5", "2023-11-14 22:13:20+00"]])
+    }
+
     @Test func numericTakesFractionsExponentsAndHugeIntegers() throws {
         try db.execute("CREATE TABLE $schema.m (_time timestamptz, a numeric, b numeric, c numeric, d numeric)")
         try Inserter(db.sink()).write(#"m a=0.000123,b=1e+20,c=18446744073709551615u,d=-0.5 1700000000000000000"#)
@@ -72,6 +78,12 @@ import Testing
         try Inserter(db.sink()).write("cpu,host=a,dc=x v=1i 1700000000000000000\ncpu,host=b v=2i 1700000000000000000")
         let rows = try db.query("SELECT host, note, id, _tags::text, _fields::text FROM $schema.cpu ORDER BY id")
         #expect(rows == [["a", "none", "1", #"{"dc": "x"}"#, #"{"v": 1}"#], ["b", "none", "2", "{}", #"{"v": 2}"#]])
+    }
+
+    @Test func generatedColumnsAreComputedNotFilled() throws {
+        try db.execute("CREATE TABLE $schema.cpu (_time timestamptz, v bigint, twice bigint GENERATED ALWAYS AS (v * 2) STORED, _fields jsonb)")
+        try Inserter(db.sink()).write("cpu v=2i,twice=99i 1")
+        #expect(try db.query("SELECT v, twice, _fields::text FROM $schema.cpu") == [["2", "4", #"{"twice": 99}"#]])
     }
 
     @Test func aKeyColumnWithADefaultGetsItWhenTheRowLacksTheKey() throws {

@@ -1,0 +1,148 @@
+import LineProtocol
+
+/// COPY of a group's rows: encoded and streamed in one pass, so that the server parses while the
+/// sink encodes; when the server refuses rows, the ones at fault are isolated and the others sent
+/// again from the encoded tuples.
+extension BatchWriter {
+    private static let savepoint = "linemaster_copy"
+    /// Encoded rows are sent in chunks of about this size.
+    private static let chunkSize = 1 << 16
+
+    /// SQLSTATEs that say a cached table definition is stale: undefined column, undefined table,
+    /// datatype mismatch, and binary data that does not fit (a column's type changed): invalid
+    /// binary representation, or the protocol violation "insufficient data left in message".
+    private static let definitionChanges: Set<String> = ["42703", "42P01", "42804", "22P03", "08P01"]
+
+    /// Encodes and COPYs the group under a savepoint. Values a column cannot take are rejected
+    /// while encoding and never sent. Every row is encoded even when the COPY fails early (say, on
+    /// a lock timeout), so that isolation and retries have all of them. Returns false when the
+    /// table changed under the cached definition and the batch must be tried again.
+    func send(
+        _ group: inout CopyGroup, _ rows: [PointRecordView], on connection: Connection, firstTry: Bool,
+        rejected: inout [RejectedRow], suspects: inout [TableShape]
+    ) throws(StatementFailure) -> Bool {
+        var encoder = RowEncoder(shape: group.shape, columns: group.columns)
+        try connection.query("SAVEPOINT \(Self.savepoint)")
+        var failure = try serverError { () throws(StatementFailure) in
+            try connection.beginCopy(encoder.copyStatement)
+            try connection.putCopyData(copyHeader.bytes(0..<copyHeader.count))
+        }
+        var sent = tuples.count
+        for i in group.rows {
+            let start = tuples.count
+            do throws(ConversionError) {
+                try encoder.encode(rows[i], into: tuples)
+                group.encodedRows.append(i)
+                group.tuples.append(start..<tuples.count)
+            } catch {
+                rejected.append(describe(rows[i], error.sqlstate, error.message))
+                if suspects.last != group.shape { suspects.append(group.shape) }
+            }
+            if failure == nil && tuples.count - sent >= Self.chunkSize {
+                try connection.putCopyData(tuples.bytes(sent..<tuples.count))
+                sent = tuples.count
+            }
+        }
+        if failure == nil {
+            failure = try serverError { () throws(StatementFailure) in
+                try connection.putCopyData(tuples.bytes(sent..<tuples.count))
+                try connection.putCopyData(copyTrailer.bytes(0..<copyTrailer.count))
+                try connection.endCopy()
+            }
+        }
+        guard let failure else {
+            try connection.query("RELEASE SAVEPOINT \(Self.savepoint)")
+            return true
+        }
+        try rollbackToSavepoint(on: connection)
+        if firstTry, try definitionChanged(group.shape, failure, on: connection) { return false }
+        try isolate(group, 0..<group.tuples.count, rows, after: failure, on: connection, into: &rejected)
+        return true
+    }
+
+    /// Runs `body`; returns the server's refusal instead of throwing it. Connection failures still throw.
+    private func serverError(_ body: () throws(StatementFailure) -> Void) throws(StatementFailure) -> ServerError? {
+        do {
+            try body()
+            return nil
+        } catch .server(let error) {
+            return error
+        }
+    }
+
+    /// After a COPY of `slice` failed with `error`: the row at fault goes to the rejects and the
+    /// others are copied again. The error's context names the row ("COPY m, line 7"), so the rows
+    /// before it go in one COPY and the rest are tried again; without a line number, the slice is
+    /// bisected until the rows at fault stand alone. Bounded: O(k) COPYs for k bad rows with line
+    /// numbers, O(k log n) without.
+    private func isolate(
+        _ group: CopyGroup, _ slice: Range<Int>, _ rows: [PointRecordView], after firstError: ServerError,
+        on connection: Connection, into rejected: inout [RejectedRow]
+    ) throws(StatementFailure) {
+        var remaining = slice
+        var error = firstError
+        while !remaining.isEmpty {
+            let reject = { (i: Int) in self.describe(rows[group.encodedRows[i]], error.sqlstate, error.message) }
+            switch ErrorClass(error.sqlstate) {
+            case .transient:
+                throw .server(error)
+            case .row where remaining.count > 1:
+                guard let line = error.copyLine, line >= 1, line <= remaining.count else {
+                    let middle = remaining.lowerBound + remaining.count / 2
+                    try copyIsolating(group, remaining.lowerBound..<middle, rows, on: connection, into: &rejected)
+                    try copyIsolating(group, middle..<remaining.upperBound, rows, on: connection, into: &rejected)
+                    return
+                }
+                let bad = remaining.lowerBound + line - 1
+                try copyIsolating(group, remaining.lowerBound..<bad, rows, on: connection, into: &rejected)
+                rejected.append(reject(bad))
+                remaining = bad + 1..<remaining.upperBound
+            case .row, .table:
+                rejected += remaining.map(reject)
+                return
+            }
+            guard let next = try copy(group, remaining, on: connection) else { return }
+            error = next
+        }
+    }
+
+    /// COPYs `slice`, isolating the rows at fault if the server refuses it.
+    private func copyIsolating(
+        _ group: CopyGroup, _ slice: Range<Int>, _ rows: [PointRecordView],
+        on connection: Connection, into rejected: inout [RejectedRow]
+    ) throws(StatementFailure) {
+        guard let error = try copy(group, slice, on: connection) else { return }
+        try isolate(group, slice, rows, after: error, on: connection, into: &rejected)
+    }
+
+    /// Sends encoded tuples again in one COPY under a savepoint; returns the server's refusal, if any.
+    private func copy(_ group: CopyGroup, _ slice: Range<Int>, on connection: Connection) throws(StatementFailure) -> ServerError? {
+        guard !slice.isEmpty else { return nil }
+        let data = tuples.bytes(group.tuples[slice.lowerBound].lowerBound..<group.tuples[slice.upperBound - 1].upperBound)
+        try connection.query("SAVEPOINT \(Self.savepoint)")
+        let failure = try serverError { () throws(StatementFailure) in
+            try connection.beginCopy(RowEncoder(shape: group.shape, columns: group.columns).copyStatement)
+            try connection.putCopyData(copyHeader.bytes(0..<copyHeader.count))
+            try connection.putCopyData(data)
+            try connection.putCopyData(copyTrailer.bytes(0..<copyTrailer.count))
+            try connection.endCopy()
+        }
+        if failure == nil {
+            try connection.query("RELEASE SAVEPOINT \(Self.savepoint)")
+        } else {
+            try rollbackToSavepoint(on: connection)
+        }
+        return failure
+    }
+
+    private func rollbackToSavepoint(on connection: Connection) throws(StatementFailure) {
+        try connection.query("ROLLBACK TO SAVEPOINT \(Self.savepoint)")
+        try connection.query("RELEASE SAVEPOINT \(Self.savepoint)")
+    }
+
+    /// Whether `error` or the catalog says the table is no longer what the cache holds.
+    private func definitionChanged(_ shape: TableShape, _ error: ServerError, on connection: Connection) throws(StatementFailure) -> Bool {
+        if Self.definitionChanges.contains(error.sqlstate) { return true }
+        return try catalog.load(oid: shape.oid, on: connection) != shape
+    }
+}
