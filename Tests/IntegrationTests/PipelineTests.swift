@@ -4,10 +4,10 @@ import Testing
 /// UDP in, PostgreSQL out: the listener, the ring and the inserter together, started by the real
 /// supervisor against a real PostgreSQL.
 @Suite struct Pipeline {
-    static func config(port: UInt16, database: TestDatabase, inserters: Int = 1, batchRows: Int = 500) -> String {
+    static func config(port: UInt16, database: TestDatabase, inserters: Int = 1, batchRows: Int = 500, shutdownTimeout: String = "3s") -> String {
         """
         [supervisor]
-        shutdown_timeout = "3s"
+        shutdown_timeout = "\(shutdownTimeout)"
         restart_after_crash = true
         max_restarts = 100
         [ring]
@@ -87,7 +87,7 @@ import Testing
         let database = try TestDatabase()
         defer { database.drop() }
         let port = UDPSender.freshPort()
-        let supervisor = SupervisorProcess(config: Self.config(port: port, database: database, batchRows: 20))
+        let supervisor = SupervisorProcess(config: Self.config(port: port, database: database, batchRows: 20, shutdownTimeout: "60s"))
         try supervisor.startReady()
         try supervisor.waitForWorkers(["listener", "inserter"])
         try supervisor.waitForListeners(["listener"])
