@@ -8,7 +8,7 @@
 enum { max_batch = 256 };
 
 int lm_receive_datagrams(int fd, unsigned char *buffers, size_t buffer_size, unsigned count,
-                         size_t *lengths, int *truncated) {
+                         size_t *lengths, int *truncated, int wait_for_one) {
     struct mmsghdr messages[max_batch];
     struct iovec vectors[max_batch];
     if (count > max_batch) count = max_batch;
@@ -19,8 +19,8 @@ int lm_receive_datagrams(int fd, unsigned char *buffers, size_t buffer_size, uns
         messages[i].msg_hdr.msg_iov = &vectors[i];
         messages[i].msg_hdr.msg_iovlen = 1;
     }
-    int n = recvmmsg(fd, messages, count, MSG_DONTWAIT, NULL);
-    if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK) ? 0 : -1;
+    int n = recvmmsg(fd, messages, count, wait_for_one ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
+    if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
     for (int i = 0; i < n; i++) {
         lengths[i] = messages[i].msg_len;
         truncated[i] = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;

@@ -24,8 +24,9 @@ struct DatagramBatch: ~Copyable {
     }
 
     /// Receives what is waiting on `fd`, up to ``capacity`` datagrams; returns how many (0: none).
-    mutating func receive(from fd: Int32) throws(ListenerError) -> Int {
-        let n = lm_receive_datagrams(fd, buffers, Self.datagramCapacity, UInt32(capacity), lengths, truncated)
+    /// With `waitForOne` (a blocking socket), waits for the first one up to the socket's timeout.
+    mutating func receive(from fd: Int32, waitForOne: Bool = false) throws(ListenerError) -> Int {
+        let n = lm_receive_datagrams(fd, buffers, Self.datagramCapacity, UInt32(capacity), lengths, truncated, waitForOne ? 1 : 0)
         guard n >= 0 else { throw .system("recvmmsg", errno) }
         count = Int(n)
         return count

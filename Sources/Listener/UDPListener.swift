@@ -51,13 +51,17 @@ public final class UDPListener {
         }
     }
 
-    /// Receives until SIGTERM; returns the exit status (0).
+    /// Receives until SIGTERM; returns the exit status (0). A lone socket is read with blocking
+    /// receives; several are watched with poll. Either way it wakes at least once a second.
     public func run() throws -> Int32 {
         worker.log("receiving line protocol on udp \(sockets.map(\.address).joined(separator: ", "))")
         var polls = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
+        if sockets.count == 1 { sockets[0].blockWhileReceiving(timeout: .seconds(1)) }
         var lastTitle = ContinuousClock.now - .seconds(10)
         while !worker.shouldStop() {
-            if poll(&polls, nfds_t(polls.count), 1000) > 0 {
+            if sockets.count == 1 {
+                try ingest(datagramsFrom: sockets[0], count: datagrams.receive(from: sockets[0].fd, waitForOne: true))
+            } else if poll(&polls, nfds_t(polls.count), 1000) > 0 {
                 for i in polls.indices where polls[i].revents != 0 {
                     try drain(sockets[i])
                 }
@@ -73,20 +77,29 @@ public final class UDPListener {
         return 0
     }
 
+    /// Receives from a socket that poll found readable until nothing is left.
     private func drain(_ socket: UDPSocket) throws {
-        while try datagrams.receive(from: socket.fd) > 0 {
-            let receivedAt = Self.nanosecondsSinceEpoch()
-            for i in 0..<datagrams.count {
-                let (bytes, truncated) = datagrams.datagram(i)
-                if truncated {
-                    stats?.add(1, to: .linesRejected)
-                    worker.log("dropped a datagram larger than \(DatagramBatch.datagramCapacity) bytes from \(socket.address)")
-                    continue
-                }
-                ingest(bytes, receivedAt: receivedAt)
-            }
-            stats?.add(UInt64(datagrams.count), to: .messagesReceived)
+        while true {
+            let count = try datagrams.receive(from: socket.fd)
+            if count == 0 { return }
+            ingest(datagramsFrom: socket, count: count)
         }
+    }
+
+    /// Ingests the `count` datagrams of the last receive.
+    private func ingest(datagramsFrom socket: UDPSocket, count: Int) {
+        guard count > 0 else { return }
+        let receivedAt = Self.nanosecondsSinceEpoch()
+        for i in 0..<count {
+            let (bytes, truncated) = datagrams.datagram(i)
+            if truncated {
+                stats?.add(1, to: .linesRejected)
+                worker.log("dropped a datagram larger than \(DatagramBatch.datagramCapacity) bytes from \(socket.address)")
+                continue
+            }
+            ingest(bytes, receivedAt: receivedAt)
+        }
+        stats?.add(UInt64(count), to: .messagesReceived)
     }
 
     /// Parses one datagram and publishes its points; counts are added once per datagram.

@@ -40,6 +40,15 @@ public final class UDPSocket {
 
     deinit { close(fd) }
 
+    /// Makes receiving wait, at most `timeout` at a time, so that a lone socket needs one system
+    /// call per batch of datagrams instead of poll plus two receives.
+    func blockWhileReceiving(timeout: Duration) {
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)
+        let (seconds, attoseconds) = timeout.components
+        var limit = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    }
+
     /// The receive buffer the kernel actually uses (Linux reports twice the usable size).
     public var grantedReceiveBuffer: Int {
         var size: Int32 = 0
