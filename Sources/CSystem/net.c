@@ -27,3 +27,20 @@ int lm_receive_datagrams(int fd, unsigned char *buffers, size_t buffer_size, uns
     }
     return n;
 }
+
+int lm_send_datagrams(int fd, const unsigned char *buffers, const size_t *offsets, const size_t *lengths,
+                      unsigned count) {
+    struct mmsghdr messages[max_batch];
+    struct iovec vectors[max_batch];
+    if (count > max_batch) count = max_batch;
+    memset(messages, 0, sizeof(struct mmsghdr) * count);
+    for (unsigned i = 0; i < count; i++) {
+        vectors[i].iov_base = (void *)(buffers + offsets[i]);
+        vectors[i].iov_len = lengths[i];
+        messages[i].msg_hdr.msg_iov = &vectors[i];
+        messages[i].msg_hdr.msg_iovlen = 1;
+    }
+    int n;
+    do { n = sendmmsg(fd, messages, count, 0); } while (n < 0 && errno == EINTR);
+    return n;
+}

@@ -1,3 +1,4 @@
+import CSystem
 import Glibc
 
 /// A connected UDP socket that sends whole datagrams.
@@ -20,14 +21,20 @@ struct UDPSender {
         guard rc == 0 else { throw SocketError(description: "connect: \(String(cString: strerror(errno)))") }
     }
 
-    /// Sends `datagram`; returns whether the kernel took it. A refused port (an ICMP error from an
-    /// earlier datagram) or a full buffer counts as not sent; the caller carries on.
-    func send(_ datagram: [UInt8]) -> Bool {
-        while true {
-            let n = datagram.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
-            if n == datagram.count { return true }
-            if n < 0 && errno == EINTR { continue }
-            return false
+    /// Sends the datagrams laid end to end in `bytes` (each `lengths[i]` long) with one sendmmsg;
+    /// returns how many the kernel took. A refused port (an ICMP error from an earlier datagram)
+    /// or a full buffer leaves the rest not sent; the caller counts them and carries on.
+    func send(_ bytes: [UInt8], lengths: [Int]) -> Int {
+        var offsets: [Int] = []
+        offsets.reserveCapacity(lengths.count)
+        var offset = 0
+        for length in lengths {
+            offsets.append(offset)
+            offset += length
         }
+        let sent = bytes.withUnsafeBufferPointer { buffer in
+            lm_send_datagrams(fd, buffer.baseAddress, offsets, lengths, UInt32(lengths.count))
+        }
+        return max(Int(sent), 0)
     }
 }

@@ -13,4 +13,9 @@
 int lm_receive_datagrams(int fd, unsigned char *buffers, size_t buffer_size, unsigned count,
                          size_t *lengths, int *truncated, int wait_for_one);
 
+/// Sends `count` datagrams on the connected socket `fd` in one system call (sendmmsg); datagram
+/// `i` is `lengths[i]` bytes at `buffers + offsets[i]`. Returns how many the kernel took, or -1.
+int lm_send_datagrams(int fd, const unsigned char *buffers, const size_t *offsets, const size_t *lengths,
+                      unsigned count);
+
 #endif
