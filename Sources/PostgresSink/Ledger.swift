@@ -60,6 +60,13 @@ struct Ledger {
             [String(range.epoch), String(range.firstSeq), String(range.lastSeq), String(rows)])
     }
 
+    /// Deletes the ranges of epochs before `epoch`, and those of `epoch` that end before `seq`.
+    func forget(epoch: UInt64, before seq: UInt64, on connection: Connection) throws(StatementFailure) {
+        try connection.query(
+            "DELETE FROM \(qualifiedName) WHERE epoch < $1 OR (epoch = $1 AND last_seq < $2)",
+            [String(epoch), String(seq)])
+    }
+
     /// The committed ranges that overlap `range`, in order.
     func committedRanges(overlapping range: RingRange, on connection: Connection) throws(StatementFailure) -> [ClosedRange<UInt64>] {
         let rows = try connection.query("""

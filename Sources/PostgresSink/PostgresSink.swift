@@ -78,6 +78,16 @@ public final class PostgresSink {
         }
     }
 
+    /// Deletes the ledger entries no crash can ask about any more: every range of earlier epochs,
+    /// and the ranges of `epoch` that end before `seq`. Call it with the ring's oldest sequence
+    /// number still claimed or unread, so that the ledger does not grow without end.
+    public func forgetCommittedRanges(epoch: UInt64, before seq: UInt64) throws(SinkError) {
+        try check(RingRange(epoch: epoch, firstSeq: seq, lastSeq: seq))
+        try run { connection throws(StatementFailure) in
+            try ledger.forget(epoch: epoch, before: seq, on: connection)
+        }
+    }
+
     /// Forgets every cached table definition (SIGHUP); they are read again on next use.
     public func invalidateCatalog() {
         catalog.invalidate()

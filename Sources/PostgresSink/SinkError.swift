@@ -12,7 +12,7 @@ public enum SinkError: Error, CustomStringConvertible, Equatable {
 
     public var description: String {
         switch self {
-        case .connectionLost(let message): return "connection to PostgreSQL lost: \(message)"
+        case .connectionLost(let message): return "no connection to PostgreSQL: \(message)"
         case .server(let error): return error.description
         case .misconfigured(let message): return message
         }

@@ -1,3 +1,4 @@
+import Glibc
 import PostgresSink
 import Testing
 
@@ -34,6 +35,26 @@ import Testing
         try inserter.write("cpu x=3i 3")
         #expect(try db.column("SELECT _fields->>'x' FROM $schema.cpu ORDER BY _time") == ["1", "3"])
         #expect(try sink.isCommitted(epoch: 1, firstSeq: 2, lastSeq: 2) == false)
+    }
+
+    @Test func aURLConnectionStringWorks() throws {
+        let host = try environment("PGHOST"), port = try environment("PGPORT"), user = try environment("PGUSER")
+        let url = "postgresql://\(user)@:\(port)/linemaster_test?host=\(host)"
+        let outcome = try Inserter(PostgresSink(settings: SinkSettings(conninfo: url, schema: db.schema))).write("cpu x=1i 1")
+        #expect(outcome.inserted == 1)
+    }
+
+    @Test func anEmptyConnectionStringUsesThePGEnvironmentVariables() throws {
+        _ = try environment("PGHOST")
+        let outcome = try Inserter(PostgresSink(settings: SinkSettings(conninfo: "", schema: db.schema))).write("cpu x=1i 1")
+        #expect(outcome.inserted == 1)
+    }
+
+    private func environment(_ name: String) throws -> String {
+        guard let value = getenv(name) else {
+            throw TestDatabase.Failure(description: "\(name) is not set: run the tests under scripts/with-postgres")
+        }
+        return String(cString: value)
     }
 
     @Test func aMissingSchemaIsAConfigurationError() throws {

@@ -46,6 +46,16 @@ import Testing
         #expect(try sink.committedRanges(epoch: 1, from: 6) == [])
     }
 
+    @Test func forgottenRangesLeaveTheLedgerButNotTheTables() throws {
+        let sink = db.sink()
+        _ = try Batch("cpu x=1i 1").write(to: sink, epoch: 1, firstSeq: 5)
+        _ = try Batch("cpu x=2i 2").write(to: sink, epoch: 2, firstSeq: 1)
+        _ = try Batch("cpu x=3i 3").write(to: sink, epoch: 2, firstSeq: 2)
+        try sink.forgetCommittedRanges(epoch: 2, before: 2)
+        #expect(try db.query("SELECT epoch, first_seq FROM $schema.linemaster_ledger") == [["2", "2"]])
+        #expect(try db.column("SELECT count(*) FROM $schema.cpu") == ["3"])
+    }
+
     @Test func twoInsertersWithTheSameRangeCommitItOnce() throws {
         try db.execute("CREATE TABLE $schema.cpu (_time timestamptz, _fields jsonb)")
         let settings = db.settings()

@@ -49,6 +49,14 @@ import Testing
         #expect(try db.column("SELECT count(DISTINCT v) FROM $schema.m") == ["2700"])
     }
 
+    @Test func aRowRefusedEarlyInALongCopyCostsOnlyItself() throws {
+        try db.execute("CREATE TABLE $schema.m (_time timestamptz, v bigint CHECK (v <> 5), _fields jsonb)")
+        let lines = (0..<20000).map { #"m v=\#($0)i,pad="\#(String(repeating: "p", count: 40))" \#($0)"# }.joined(separator: "\n")
+        let outcome = try Inserter(db.sink()).write(lines)
+        #expect(outcome.inserted == 19999 && outcome.rejected.count == 1)
+        #expect(try db.column("SELECT count(*) FROM $schema.m") == ["19999"])
+    }
+
     @Test func aTriggerThatRaisesRejectsOnlyItsRow() throws {
         try db.execute("""
             CREATE TABLE $schema.m (_time timestamptz, _tags jsonb, _fields jsonb);

@@ -10,13 +10,13 @@ final class TestDatabase {
     let schema: String
     private let admin: OpaquePointer
 
-    struct Unavailable: Error, CustomStringConvertible {
+    struct Failure: Error, CustomStringConvertible {
         let description: String
     }
 
     init() throws {
         guard let conninfo = getenv("LINEMASTER_TEST_DATABASE_URL").map({ String(cString: $0) }), !conninfo.isEmpty else {
-            throw Unavailable(description: """
+            throw Failure(description: """
                 LINEMASTER_TEST_DATABASE_URL is not set: these tests need a real PostgreSQL. \
                 Run them as `scripts/with-postgres swift test --filter PostgresSinkTests` (or scripts/test).
                 """)
@@ -25,7 +25,7 @@ final class TestDatabase {
         schema = "t_" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
         admin = PQconnectdb(conninfo)
         guard PQstatus(admin) == CONNECTION_OK else {
-            throw Unavailable(description: "cannot connect to the test database: " + String(cString: PQerrorMessage(admin)))
+            throw Failure(description: "cannot connect to the test database: " + String(cString: PQerrorMessage(admin)))
         }
         try execute("SET TimeZone = 'UTC'")
         try execute("CREATE SCHEMA \(quoteIdentifier(schema))")
@@ -55,7 +55,7 @@ final class TestDatabase {
         defer { PQclear(result) }
         let status = PQresultStatus(result)
         guard status == PGRES_COMMAND_OK || status == PGRES_TUPLES_OK else {
-            throw Unavailable(description: "test SQL failed: \(String(cString: PQresultErrorMessage(result))) in \(sql)")
+            throw Failure(description: "test SQL failed: \(String(cString: PQresultErrorMessage(result))) in \(sql)")
         }
         return (0..<PQntuples(result)).map { row in
             (0..<PQnfields(result)).map { column in
