@@ -27,6 +27,7 @@ public final class Inserter {
     private let stats: WorkerStatsSlot?
     private let options: InserterOptions
     private var stopRequested = false
+    private var ledgerTrimmed = ContinuousClock.now
 
     public init(worker: Worker, options: InserterOptions) throws {
         self.worker = worker
@@ -64,7 +65,20 @@ public final class Inserter {
                 return 2
             }
             ring.release(batch)
+            trimLedger()
             worker.setActivity(draining ? "draining" : "idle")
+        }
+    }
+
+    /// Once a minute, deletes the ledger entries of rows that can never come back from the ring.
+    /// A failure is harmless (the entries stay until the next try), so it is only logged.
+    private func trimLedger() {
+        guard ContinuousClock.now - ledgerTrimmed >= .seconds(60) else { return }
+        ledgerTrimmed = .now
+        do {
+            try sink.forgetCommittedRanges(epoch: ring.epoch, before: ring.oldestUnreleasedSequence)
+        } catch {
+            worker.log("could not trim the ledger: \(error)")
         }
     }
 

@@ -37,3 +37,11 @@ extension SharedRing {
             capacity: capacity)
     }
 }
+
+extension SharedRing {
+    /// The sequence number of the oldest record still unread or claimed: every record before it
+    /// was released and is never handed out again, so an inserter's ledger can forget it.
+    public var oldestUnreleasedSequence: UInt64 {
+        lm_load_acquire_u64(layout.word(.reclaimTail))
+    }
+}
