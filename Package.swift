@@ -69,5 +69,6 @@ let package = Package(
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SharedRing", "LineProtocol"]),
         .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol"]),
+        .testTarget(name: "InserterTests", dependencies: ["Inserter"]),
     ]
 )

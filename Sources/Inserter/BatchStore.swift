@@ -8,8 +8,8 @@ import WorkerRuntime
 /// After a crash, a batch may come back that an inserter had already committed (it died before
 /// releasing it), possibly merged with records nobody wrote. So the ledger is asked which of the
 /// batch's sequence numbers are stored already, and only the runs between them are written, each
-/// with its own ledger entry. If another inserter commits an overlapping range meanwhile, the sink
-/// reports `alreadyCommitted` and the run is looked at again.
+/// with its own ledger entry (see ``UnstoredRuns``). If another inserter commits an overlapping
+/// range meanwhile, the sink reports `alreadyCommitted` and the run is looked at again.
 struct BatchStore {
     let sink: PostgresSink
     let epoch: UInt64
@@ -27,9 +27,9 @@ struct BatchStore {
         while let chunk = pending.popLast() {
             guard let first = chunk.first, let last = chunk.last else { continue }
             let stored = try sink.committedRanges(epoch: epoch, from: first.sequence, through: last.sequence)
-            let runs = chunk.split { entry in stored.contains { $0.contains(entry.sequence) } }
-            for run in runs where try !write(run) {
-                pending.append(run)
+            for range in UnstoredRuns.split(chunk.map(\.sequence), stored: stored) {
+                let run = chunk[(chunk.startIndex + range.lowerBound)..<(chunk.startIndex + range.upperBound)]
+                if try !write(run) { pending.append(run) }
             }
         }
     }
