@@ -24,12 +24,19 @@ struct BatchStore {
 
     func write() throws {
         var pending = [entries()[...]]
+        var lookedAgain = 0
         while let chunk = pending.popLast() {
             guard let first = chunk.first, let last = chunk.last else { continue }
             let stored = try sink.committedRanges(epoch: epoch, from: first.sequence, through: last.sequence)
             for range in UnstoredRuns.split(chunk.map(\.sequence), stored: stored) {
                 let run = chunk[(chunk.startIndex + range.lowerBound)..<(chunk.startIndex + range.upperBound)]
-                if try !write(run) { pending.append(run) }
+                guard try !write(run) else { continue }
+                // Another inserter stored an overlapping range meanwhile: look at the ledger again.
+                // More than a few times in one batch means the ledger and the ring disagree, which
+                // must show up as an error rather than as a busy loop.
+                lookedAgain += 1
+                guard lookedAgain <= 3 else { throw LedgerDisagrees(epoch: epoch, first: run.first!.sequence, last: run.last!.sequence) }
+                pending.append(run)
             }
         }
     }
@@ -68,5 +75,16 @@ struct BatchStore {
         guard let first = run.first?.row.measurement else { return "" }
         let others = run.filter { !$0.row.measurement.elementsEqual(first) }
         return others.isEmpty ? String(decoding: first, as: UTF8.self) : "several tables"
+    }
+}
+
+/// The ledger keeps refusing a range that it does not report as stored.
+struct LedgerDisagrees: Error, CustomStringConvertible {
+    let epoch: UInt64
+    let first: UInt64
+    let last: UInt64
+
+    var description: String {
+        "the ledger refuses ring range epoch \(epoch) seq \(first)...\(last) as overlapping a stored one, but reports none there"
     }
 }
