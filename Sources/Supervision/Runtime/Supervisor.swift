@@ -14,8 +14,10 @@ public struct Supervisor {
     private let signals: SignalReceiver
     private let launcher: WorkerLauncher
     private let dataDirectory: String
-    /// When to ask the database again whether it accepts connections; nil once it does.
+    /// When to ask the database again whether it accepts connections; nil once it does, or while
+    /// no worker waits for it.
     private var nextProbe: ContinuousClock.Instant? = .now
+    private var databaseReady = false
 
     /// Where database workers connect: `[database] url`, or the embedded server.
     private var conninfo: String {
@@ -66,14 +68,19 @@ public struct Supervisor {
         }
     }
 
-    /// Until the database accepts connections, asks once a second, and only when a worker waits for it.
+    /// Until the database accepts connections, asks once a second, and only while a worker waits
+    /// for it; with none waiting there is nothing to ask until a reload adds one.
     private mutating func probeDatabase() -> [SupervisorAction] {
         guard let due = nextProbe, due <= .now else { return [] }
-        guard machine.config.workers.contains(where: { $0.start == .databaseReady }) else { return [] }
+        guard machine.config.workers.contains(where: { $0.start == .databaseReady }) else {
+            nextProbe = nil
+            return []
+        }
         guard DatabaseProbe(conninfo: conninfo).acceptsConnections() else {
             nextProbe = .now + .seconds(1)
             return []
         }
+        databaseReady = true
         nextProbe = nil
         return machine.databaseBecameReady(now: .now)
     }
@@ -102,7 +109,9 @@ public struct Supervisor {
     private mutating func reload() -> [SupervisorAction] {
         guard machine.acceptsReload else { return [.log("received SIGHUP during shutdown: ignored")] }
         do {
-            return machine.reload(try LinemasterConfig.load(path: machine.config.path), now: .now)
+            let actions = machine.reload(try LinemasterConfig.load(path: machine.config.path), now: .now)
+            if !databaseReady { nextProbe = .now }
+            return actions
         } catch {
             return [.log("received SIGHUP; the configuration file has errors, keeping the current one:\n\(error)")]
         }
