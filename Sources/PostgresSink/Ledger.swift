@@ -63,7 +63,7 @@ struct Ledger {
     /// Deletes the ranges of epochs before `epoch`, and those of `epoch` that end before `seq`.
     func forget(epoch: UInt64, before seq: UInt64, on connection: Connection) throws(StatementFailure) {
         try connection.query(
-            "DELETE FROM \(qualifiedName) WHERE epoch < $1 OR (epoch = $1 AND last_seq < $2)",
+            "DELETE FROM \(qualifiedName) WHERE epoch = $1 AND last_seq < $2",
             [String(epoch), String(seq)])
     }
 

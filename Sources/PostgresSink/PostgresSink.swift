@@ -78,9 +78,10 @@ public final class PostgresSink {
         }
     }
 
-    /// Deletes the ledger entries no crash can ask about any more: every range of earlier epochs,
-    /// and the ranges of `epoch` that end before `seq`. Call it with the ring's oldest sequence
-    /// number still claimed or unread, so that the ledger does not grow without end.
+    /// Deletes the ledger entries of `epoch` that end before `seq`, which no crash can ask about
+    /// any more. Call it with the ring's oldest sequence number still claimed or unread, so that
+    /// the ledger does not grow without end. Other epochs are left alone: epochs are random, and
+    /// another ring (another linemaster writing into the same schema) may still need its entries.
     public func forgetCommittedRanges(epoch: UInt64, before seq: UInt64) throws(SinkError) {
         try check(RingRange(epoch: epoch, firstSeq: seq, lastSeq: seq))
         try run { connection throws(StatementFailure) in

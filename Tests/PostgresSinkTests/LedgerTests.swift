@@ -46,13 +46,13 @@ import Testing
         #expect(try sink.committedRanges(epoch: 1, from: 6) == [])
     }
 
-    @Test func forgottenRangesLeaveTheLedgerButNotTheTables() throws {
+    @Test func forgottenRangesLeaveTheLedgerButNotTheTablesNorOtherRings() throws {
         let sink = db.sink()
         _ = try Batch("cpu x=1i 1").write(to: sink, epoch: 1, firstSeq: 5)
         _ = try Batch("cpu x=2i 2").write(to: sink, epoch: 2, firstSeq: 1)
         _ = try Batch("cpu x=3i 3").write(to: sink, epoch: 2, firstSeq: 2)
         try sink.forgetCommittedRanges(epoch: 2, before: 2)
-        #expect(try db.query("SELECT epoch, first_seq FROM $schema.linemaster_ledger") == [["2", "2"]])
+        #expect(try db.query("SELECT epoch, first_seq FROM $schema.linemaster_ledger ORDER BY epoch") == [["1", "5"], ["2", "2"]])
         #expect(try db.column("SELECT count(*) FROM $schema.cpu") == ["3"])
     }
 

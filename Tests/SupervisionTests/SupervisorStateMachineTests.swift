@@ -275,3 +275,55 @@ import Testing
         #expect(h.spawned(in: h.take()).isEmpty)
     }
 }
+
+@Suite struct StartsThatRaceAnEvent {
+    @Test func aWorkerStartedAfterAFastShutdownBeganIsStoppedAtOnce() {
+        var h = StateMachineHarness([worker("keep")])
+        h.start()
+        _ = h.take()
+        // A reload adds a worker, and a SIGINT comes in the same batch of events: the main loop
+        // starts the new worker only after the shutdown began.
+        let spawn = h.machine.reload(LinemasterConfig(path: "t", workers: [worker("keep"), worker("added")]), now: h.now)
+        h.apply(h.machine.shutdownRequested(.fast, now: h.now))
+        h.apply(spawn)
+        let signals = h.signals(in: h.take())
+        #expect(signals.contains { $0.pid == h.pids["added"] && $0.signal == SIGTERM })
+    }
+
+    @Test func aSharedMemoryWorkerStartedDuringACrashRecoveryIsStoppedToo() {
+        var h = StateMachineHarness([worker("ring", flags: [.sharedMemory]), worker("late", flags: [.sharedMemory], restart: .after(.milliseconds(1)))])
+        h.start()
+        h.exit("late", .exited(1))
+        h.now = h.now + .seconds(1)
+        let restart = h.machine.timerFired(now: h.now)
+        h.apply(h.machine.childExited(pid: h.pids["ring"]!, reason: .signaled(SIGKILL), now: h.now))
+        _ = h.take()
+        h.apply(restart)
+        #expect(h.signals(in: h.take()).contains { $0.pid == h.pids["late"] && $0.signal == SIGQUIT })
+        #expect(h.state("late") == .stopping)
+    }
+}
+
+@Suite struct ReloadDetails {
+    @Test func aReloadDoesNotCutAWorkersBackoffShort() {
+        var h = StateMachineHarness([worker("flaky", restart: .after(.seconds(10)))])
+        h.start()
+        h.exit("flaky", .exited(1))
+        _ = h.take()
+        h.apply(h.machine.reload(LinemasterConfig(path: "test.toml", workers: [worker("flaky", restart: .after(.seconds(10)))]), now: h.now))
+        #expect(h.spawned(in: h.take()).isEmpty)
+        #expect(h.state("flaky") == .backoff)
+    }
+
+    @Test func changedDatabaseSettingsRestartTheDatabaseWorkers() {
+        let inserter = worker("inserter", flags: [.sharedMemory, .database], start: .databaseReady)
+        var h = StateMachineHarness([inserter, worker("plain")])
+        h.start()
+        _ = h.take()
+        var config = LinemasterConfig(path: "test.toml", workers: [inserter, worker("plain")])
+        config.database.url = "host=elsewhere"
+        h.apply(h.machine.reload(config, now: h.now))
+        let signals = Dictionary(uniqueKeysWithValues: h.signals(in: h.take()).map { ($0.pid, $0.signal) })
+        #expect(signals == [h.pids["inserter"]!: SIGTERM, h.pids["plain"]!: SIGHUP])
+    }
+}

@@ -9,6 +9,8 @@ extension SupervisorStateMachine {
     /// been marked failed gets a fresh start.
     public mutating func reload(_ newConfig: LinemasterConfig, now: ContinuousClock.Instant) -> [SupervisorAction] {
         guard acceptsReload else { return [.log("shutdown in progress: reload ignored")] }
+        // Database workers got the [database] settings when they started: new ones mean a restart.
+        let databaseChanged = newConfig.database != config.database
         config = newConfig
         let wanted = newConfig.instances
         let wantedNames = Set(wanted.map(\.name))
@@ -18,7 +20,7 @@ extension SupervisorStateMachine {
         }
         for (name, spec) in wanted {
             if let i = slots.firstIndex(where: { $0.instanceName == name }) {
-                actions += update(i, to: spec, now: now)
+                actions += update(i, to: spec, restart: databaseChanged && spec.flags.contains(.database), now: now)
             } else {
                 slots.append(WorkerSlot(instanceName: name, spec: spec, statSlot: freeStatSlot()))
                 actions.append(.log("worker \"\(name)\" added"))
@@ -43,8 +45,8 @@ extension SupervisorStateMachine {
         }
     }
 
-    private mutating func update(_ i: Int, to spec: WorkerSpec, now: ContinuousClock.Instant) -> [SupervisorAction] {
-        let unchanged = slots[i].spec.runsTheSameProcess(as: spec)
+    private mutating func update(_ i: Int, to spec: WorkerSpec, restart: Bool, now: ContinuousClock.Instant) -> [SupervisorAction] {
+        let unchanged = slots[i].spec.runsTheSameProcess(as: spec) && !restart
         slots[i].spec = spec
         if !unchanged || slots[i].phase == .failed {
             slots[i].consecutiveFailures = 0
@@ -62,7 +64,7 @@ extension SupervisorStateMachine {
         case .failed:
             slots[i].phase = .waiting
             return [.log("worker \"\(slots[i].instanceName)\" was failed: starting it again")]
-        case .backoff, .stopped where !unchanged:
+        case .backoff where !unchanged, .stopped where !unchanged:
             slots[i].phase = .waiting
             return []
         default:

@@ -85,11 +85,23 @@ public struct SupervisorStateMachine {
         return actions + advance(now: now)
     }
 
-    /// The main loop started the process for `instance`.
+    /// The main loop started the process for `instance`. A start decided before a shutdown or a
+    /// crash recovery began (in the same batch of events) is stopped at once, so that neither
+    /// waits for a process it does not know about.
     public mutating func spawned(instance: String, pid: pid_t, now: ContinuousClock.Instant) -> [SupervisorAction] {
         guard let i = slots.firstIndex(where: { $0.instanceName == instance }) else { return [] }
         slots[i].phase = .running(pid: pid, since: now)
-        return [.log("started \(describe(slots[i]))")]
+        let started = SupervisorAction.log("started \(describe(slots[i]))")
+        switch state {
+        case .shuttingDown(let mode, _) where mode != .smart:
+            return [started] + stop(i, pid: pid, signal: mode == .fast ? SIGTERM : SIGQUIT, then: .stayStopped, now: now)
+        case .shuttingDown:
+            return [started] + advance(now: now)
+        case .recoveringFromCrash where slots[i].usesSharedMemory:
+            return [started] + stop(i, pid: pid, signal: SIGQUIT, then: .awaitRecovery, now: now)
+        default:
+            return [started]
+        }
     }
 
     /// The process for `instance` could not be started; this counts as a failure of the worker.
@@ -248,12 +260,12 @@ extension SupervisorStateMachine {
         case .running:
             return startWaiting(now: now)
         case .recoveringFromCrash:
-            guard !slots.contains(where: { $0.usesSharedMemory && $0.pid != nil }) else { return startWaiting(now: now) }
+            guard !slots.contains(where: { $0.usesSharedMemory && $0.isLive }) else { return startWaiting(now: now) }
             state = .running
             return [.recoverSharedMemory, .log("shared memory recovered; restarting shared-memory workers")]
                 + startWaiting(now: now)
         case .shuttingDown(let mode, let exitCode):
-            let live = slots.filter { $0.pid != nil }
+            let live = slots.filter(\.isLive)
             guard !live.isEmpty else {
                 state = .exited
                 return [.exit(code: exitCode, removeSharedMemory: mode == .smart && exitCode == 0)]

@@ -82,6 +82,10 @@ struct WorkerSlot {
         }
     }
 
+    /// Whether a process exists or is about to: a start the main loop has yet to carry out counts,
+    /// so that no recovery or exit happens under it.
+    var isLive: Bool { pid != nil || phase == .spawning }
+
     var usesSharedMemory: Bool { spec.flags.contains(.sharedMemory) }
 
     /// Smart shutdown stops producers first, then consumers, then the services they depend on.
