@@ -58,7 +58,14 @@ public struct EmbeddedPostgres {
         var pid: pid_t = 0
         let cArguments = argv.map { strdup($0) } + [nil]
         defer { cArguments.forEach { free($0) } }
-        let rc = posix_spawn(&pid, argv[0], nil, nil, cArguments, environ)
+        // Its own process group: the supervisor signals this worker's group, and the server must
+        // get the signals this worker translates, not those (nor a SIGKILL in mid-checkpoint).
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        posix_spawnattr_setpgroup(&attributes, 0)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
+        let rc = posix_spawn(&pid, argv[0], nil, &attributes, cArguments, environ)
         guard rc == 0 else { throw .system("posix_spawn \(program)", rc) }
         return pid
     }

@@ -43,20 +43,23 @@ public final class Inserter {
         stats = worker.statSlot.map { ring.workerStats(slot: $0) }
     }
 
-    /// Writes until SIGTERM, then drains what is left in the ring (the listeners stop first in a
-    /// smart shutdown, so the ring only empties) and exits 0. Returns 2 instead when it had to stop
-    /// holding a batch it could not write: that status makes the supervisor recover the ring,
-    /// which hands the batch out again.
+    /// Writes until SIGTERM, then drains what had been published into the ring by then (in a smart
+    /// shutdown the listeners are gone already, so that is all of it) and exits 0. Returns 2
+    /// instead when it had to stop holding a batch it could not write: that status makes the
+    /// supervisor recover the ring, which hands the batch out again.
     public func run() -> Int32 {
         worker.setActivity("idle")
+        var drainUntil: UInt64?
         while true {
-            let draining = stopping()
+            if drainUntil == nil && stopping() { drainUntil = ring.nextPublishedSequence }
+            if let limit = drainUntil, ring.nextClaimedSequence >= limit { return 0 }
             if worker.shouldReload() {
                 sink.invalidateCatalog()
                 worker.log("table definitions will be read again")
             }
-            guard let batch = ring.claim(maxRecords: options.maxBatchRows, timeout: draining ? .zero : .seconds(1)) else {
-                if draining { return 0 }
+            let wait: Duration = drainUntil == nil ? .seconds(1) : .zero
+            guard let batch = ring.claim(maxRecords: options.maxBatchRows, timeout: wait) else {
+                if drainUntil != nil { return 0 }
                 worker.setActivity("idle")
                 continue
             }
@@ -66,7 +69,7 @@ public final class Inserter {
             }
             ring.release(batch)
             trimLedger()
-            worker.setActivity(draining ? "draining" : "idle")
+            worker.setActivity(drainUntil == nil ? "idle" : "draining")
         }
     }
 

@@ -39,6 +39,17 @@ extension SharedRing {
 }
 
 extension SharedRing {
+    /// The sequence number the next published record will get: everything before it has been
+    /// published (or reserved by a producer that is about to commit it).
+    public var nextPublishedSequence: UInt64 {
+        lm_load_acquire_u64(layout.word(.reserveHead))
+    }
+
+    /// The sequence number of the next record a consumer will claim.
+    public var nextClaimedSequence: UInt64 {
+        lm_load_acquire_u64(layout.word(.claimCursor))
+    }
+
     /// The sequence number of the oldest record still unread or claimed: every record before it
     /// was released and is never handed out again, so an inserter's ledger can forget it.
     public var oldestUnreleasedSequence: UInt64 {

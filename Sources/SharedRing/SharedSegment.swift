@@ -59,7 +59,14 @@ public final class SharedSegment: @unchecked Sendable {
             if errno == ENOENT { return nil }
             throw .system("shm_open(\(name))", errno)
         }
-        return try map(name: name, fd: fd, size: try sizeOf(fd: fd, name: name))
+        // The name is predictable: a segment someone else made (or others may open) could be read
+        // or filled by them, so only a private segment of our own is used.
+        var info = stat()
+        guard fstat(fd, &info) == 0, info.st_uid == geteuid(), info.st_mode & 0o077 == 0 else {
+            close(fd)
+            throw .foreign(name)
+        }
+        return try map(name: name, fd: fd, size: Int(info.st_size))
     }
 
     /// Attaches to a segment whose descriptor this process inherited.
@@ -130,10 +137,14 @@ public final class SharedSegment: @unchecked Sendable {
 /// Why a segment could not be created, opened or mapped.
 public enum SharedSegmentError: Error, CustomStringConvertible {
     case system(String, Int32)
+    /// The segment belongs to another user or others may open it.
+    case foreign(String)
 
     public var description: String {
         switch self {
         case .system(let call, let err): return "\(call) failed: \(String(cString: strerror(err)))"
+        case .foreign(let name):
+            return "/dev/shm\(name) belongs to another user or is not private (mode 0600): remove it after checking who made it"
         }
     }
 }

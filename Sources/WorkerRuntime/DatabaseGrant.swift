@@ -17,7 +17,9 @@ public struct DatabaseGrant: Equatable, Sendable {
     /// The connection string of the embedded server (`linemaster-postgres`) of a data directory:
     /// its Unix socket in `DATADIR/postgres`, used when the config sets no `[database] url`.
     public static func embeddedConnectionString(dataDirectory: String) -> String {
-        "host=\(dataDirectory)/postgres dbname=postgres user=postgres"
+        // A quoted libpq value: a data directory with a space or a quote in its path still works.
+        let host = (dataDirectory + "/postgres").flatMap { $0 == "\\" || $0 == "'" ? ["\\", $0] : [$0] }
+        return "host='\(String(host))' dbname=postgres user=postgres"
     }
 
     public init(url: String, schema: String, createTables: String) {

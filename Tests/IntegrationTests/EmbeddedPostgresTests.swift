@@ -31,7 +31,7 @@ import Testing
         // The server runs as postgres when the tests run as root: it must get through to its directory.
         chmod(supervisor.directory, 0o711)
         try supervisor.startReady()
-        try supervisor.waitForWorkers(["listener", "inserter", "postgres"])
+        try supervisor.waitForWorkers(["listener", "inserter", "postgres"], timeout: .seconds(90))
         try supervisor.waitForListeners(["listener"])
         let psql = { (sql: String) in
             Binaries.runProgram("/usr/bin/psql", ["host=\(supervisor.dataDirectory)/postgres user=postgres dbname=postgres", "-Atc", sql]).output

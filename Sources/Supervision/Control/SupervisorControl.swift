@@ -6,7 +6,7 @@ import Glibc
 public enum SupervisorControl {
     /// The running supervisor of `dataDirectory`, or `notRunning` (also for a stale pid file).
     public static func running(dataDirectory: String) throws(SupervisorError) -> PidFile.Contents {
-        guard let contents = PidFile.read(dataDirectory: dataDirectory), PidFile.isAlive(contents.pid),
+        guard let contents = PidFile.read(dataDirectory: dataDirectory), PidFile.isSupervisor(contents.pid),
               !isZombie(contents.pid) else {
             throw .notRunning(dataDirectory: dataDirectory)
         }

@@ -26,20 +26,30 @@ public struct PidFile: Sendable {
     let path: String
     private(set) var contents: Contents
 
-    /// Creates the pid file with O_EXCL; a file left by a dead supervisor is replaced, a live
-    /// supervisor's makes this fail.
+    /// Creates the pid file with O_EXCL and writes it through that descriptor; a file left by a
+    /// dead supervisor (or by a process that is no linemaster, after a reboot reused its pid) is
+    /// replaced, a live supervisor's makes this fail.
     static func acquire(_ contents: Contents) throws(SupervisorError) -> PidFile {
         let path = path(dataDirectory: contents.dataDirectory)
-        for _ in 0..<2 {
+        let file = PidFile(path: path, contents: contents)
+        for attempt in 0..<3 {
             let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             if fd >= 0 {
+                let bytes = Array(file.text.utf8)
+                let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
                 close(fd)
-                let file = PidFile(path: path, contents: contents)
-                try file.write()
+                guard written == bytes.count else { throw .system("writing \(path)", errno) }
                 return file
             }
             guard errno == EEXIST else { throw .system("creating \(path)", errno) }
-            if let holder = read(dataDirectory: contents.dataDirectory), isAlive(holder.pid) {
+            guard let holder = read(dataDirectory: contents.dataDirectory) else {
+                // Another start may be writing it right now: look again before calling it stale.
+                if attempt == 0 { usleep(200_000); continue }
+                Log.write("removing unreadable pid file \(path)")
+                unlink(path)
+                continue
+            }
+            if isSupervisor(holder.pid) {
                 throw .alreadyRunning(pid: holder.pid, dataDirectory: contents.dataDirectory)
             }
             Log.write("removing stale pid file \(path)")
@@ -62,6 +72,14 @@ public struct PidFile: Sendable {
         pid > 0 && (kill(pid, 0) == 0 || errno == EPERM)
     }
 
+    /// Whether `pid` is a running linemaster other than this process. A process whose executable
+    /// cannot be read (another user's) counts as one, to be safe.
+    public static func isSupervisor(_ pid: Int32) -> Bool {
+        guard isAlive(pid), pid != getpid() else { return false }
+        guard let executable = readLink("/proc/\(pid)/exe") else { return true }
+        return executable.split(separator: "/").last.map { $0.hasPrefix("linemaster") } ?? false
+    }
+
     mutating func setStatus(_ status: SupervisorStatus) {
         contents.status = status.rawValue
         try? write()
@@ -71,10 +89,13 @@ public struct PidFile: Sendable {
         unlink(path)
     }
 
-    private func write() throws(SupervisorError) {
+    private var text: String {
         let c = contents
-        let text = [String(c.pid), c.dataDirectory, String(c.startTime), c.configPath, c.sharedMemoryName, c.status]
+        return [String(c.pid), c.dataDirectory, String(c.startTime), c.configPath, c.sharedMemoryName, c.status]
             .joined(separator: "\n") + "\n"
+    }
+
+    private func write() throws(SupervisorError) {
         try writeFileAtomically(path, text)
     }
 }

@@ -18,6 +18,8 @@ public struct Supervisor {
     /// no worker waits for it.
     private var nextProbe: ContinuousClock.Instant? = .now
     private var databaseReady = false
+    /// Logged when it changes, so that a database that never comes is visible without flooding the log.
+    private var lastProbeAnswer: DatabaseProbe.Answer?
 
     /// Where database workers connect: `[database] url`, or the embedded server.
     private var conninfo: String {
@@ -76,9 +78,12 @@ public struct Supervisor {
             nextProbe = nil
             return []
         }
-        guard DatabaseProbe(conninfo: conninfo).acceptsConnections() else {
+        let answer = DatabaseProbe(conninfo: conninfo).ask()
+        guard answer == .accepting else {
             nextProbe = .now + .seconds(1)
-            return []
+            defer { lastProbeAnswer = answer }
+            guard answer != lastProbeAnswer, case .notYet(let reason) = answer else { return [] }
+            return [.log("waiting for the database: \(reason)")]
         }
         databaseReady = true
         nextProbe = nil

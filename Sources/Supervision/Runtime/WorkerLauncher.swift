@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSystem
+import SharedRing
 import WorkerRuntime
 
 /// Starts worker processes: finds the executable, builds argv and the environment that carries
@@ -32,10 +33,15 @@ struct WorkerLauncher {
         guard let path = resolve(spec.executable) else {
             return .failure(.notFound(spec.executable, searched: binaryDirectory))
         }
-        var environment = baseEnvironment + [
-            "\(WorkerEnvironment.name)=\(instance)", "\(WorkerEnvironment.statsSlot)=\(statSlot)",
+        // libpq reads PG* variables (PGPASSWORD among them): only database workers keep them.
+        var environment = spec.flags.contains(.database) ? baseEnvironment : baseEnvironment.filter { !$0.hasPrefix("PG") }
+        environment += [
+            "\(WorkerEnvironment.name)=\(instance)",
             "\(WorkerEnvironment.deathPipe)=\(deathPipe)", "\(WorkerEnvironment.dataDirectory)=\(dataDirectory)",
         ]
+        if statSlot < WorkerStatsSlot.slotCount {
+            environment.append("\(WorkerEnvironment.statsSlot)=\(statSlot)")
+        }
         var inherited = [deathPipe]
         if spec.flags.contains(.sharedMemory), let sharedMemory {
             environment.append("\(WorkerEnvironment.sharedMemory)=\(sharedMemory)")

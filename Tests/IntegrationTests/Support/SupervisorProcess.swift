@@ -96,9 +96,9 @@ final class SupervisorProcess: @unchecked Sendable {
 
     /// Waits until every instance name has a live worker process and returns their pids.
     @discardableResult
-    func waitForWorkers(_ names: [String]) throws -> [String: pid_t] {
+    func waitForWorkers(_ names: [String], timeout: Duration = .seconds(15)) throws -> [String: pid_t] {
         var found: [String: pid_t] = [:]
-        try waitUntil("workers \(names) are running") {
+        try waitUntil("workers \(names) are running", timeout: timeout) {
             found = [:]
             for name in names { if let w = self.worker(name) { found[name] = w.pid } }
             return found.count == names.count
