@@ -35,7 +35,7 @@ public struct EmbeddedPostgres {
 
     /// Starts the server; it gets SIGQUIT (an immediate shutdown) if this process dies.
     public func start() throws(EmbeddedPostgresError) -> pid_t {
-        try spawn(binaries + "/postgres", ["-D", directory, "-k", directory, "-c", "listen_addresses=",
+        try spawn(binaries + "/postgres", ["-D", directory, "-k", directory, "-p", String(DatabaseGrant.embeddedPort), "-c", "listen_addresses=",
                                            "-c", "unix_socket_permissions=0700"])
     }
 

@@ -14,12 +14,16 @@ public struct DatabaseGrant: Equatable, Sendable {
     /// `jsonb`, `columns`, `function` or `skip`.
     public var createTables: String
 
+    /// The embedded server's port: it only names its socket file, since it listens on no TCP port.
+    public static let embeddedPort = 5432
+
     /// The connection string of the embedded server (`linemaster-postgres`) of a data directory:
     /// its Unix socket in `DATADIR/postgres`, used when the config sets no `[database] url`.
     public static func embeddedConnectionString(dataDirectory: String) -> String {
         // A quoted libpq value: a data directory with a space or a quote in its path still works.
         let host = (dataDirectory + "/postgres").flatMap { $0 == "\\" || $0 == "'" ? ["\\", $0] : [$0] }
-        return "host='\(String(host))' dbname=postgres user=postgres"
+        // Every setting explicit, so that PG* variables meant for another server do not leak in.
+        return "host='\(String(host))' port=\(embeddedPort) dbname=postgres user=postgres"
     }
 
     public init(url: String, schema: String, createTables: String) {

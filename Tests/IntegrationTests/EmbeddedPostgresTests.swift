@@ -34,7 +34,7 @@ import Testing
         try supervisor.waitForWorkers(["listener", "inserter", "postgres"], timeout: .seconds(90))
         try supervisor.waitForListeners(["listener"])
         let psql = { (sql: String) in
-            Binaries.runProgram("/usr/bin/psql", ["host=\(supervisor.dataDirectory)/postgres user=postgres dbname=postgres", "-Atc", sql]).output
+            Binaries.runProgram("/usr/bin/psql", ["host=\(supervisor.dataDirectory)/postgres port=5432 user=postgres dbname=postgres", "-Atc", sql]).output
                 .trimmingCharacters(in: "\n")
         }
         let sender = UDPSender(port: port)

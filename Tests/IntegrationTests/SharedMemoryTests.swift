@@ -29,15 +29,27 @@ import Testing
         #expect(access(segment, F_OK) != 0)
     }
 
-    @Test func workersInheritTheSupervisorsEnvironment() throws {
+    @Test func workersInheritTheSupervisorsEnvironmentButOnlyDatabaseWorkersSeePGVariables() throws {
         let supervisor = SupervisorProcess(config: """
             [[worker]]
             name = "env"
             executable = "./env.sh"
             """)
-        writeScript(supervisor.directory + "/env.sh", "echo \"$INHERITED_TEST_VALUE\" > \(supervisor.reportPath); exec sleep 60")
-        try supervisor.startReady(environment: ["INHERITED_TEST_VALUE=inherited-42"])
-        try waitUntil("the worker wrote its environment") { supervisor.reports() == ["inherited-42"] }
+        writeScript(supervisor.directory + "/env.sh", "echo \"$INHERITED_TEST_VALUE/${PGPASSWORD:-none}\" > \(supervisor.reportPath); exec sleep 60")
+        try supervisor.startReady(environment: ["INHERITED_TEST_VALUE=inherited-42", "PGPASSWORD=not-for-you"])
+        try waitUntil("the worker wrote its environment") { supervisor.reports() == ["inherited-42/none"] }
+    }
+
+    @Test func aSegmentSomeoneElseCouldOpenIsRefused() throws {
+        let supervisor = SupervisorProcess(config: "[[worker]]\nname = \"w\"\nexecutable = \"TESTWORKER\"\n")
+        mkdir(supervisor.dataDirectory, 0o700)
+        let fd = shm_open(supervisor.segmentName, O_CREAT | O_RDWR, 0o644)
+        fchmod(fd, 0o644)
+        ftruncate(fd, 1 << 20)
+        close(fd)
+        supervisor.start()
+        #expect(supervisor.waitForExit()?.exitCode == 2)
+        #expect(supervisor.log().contains("is not private"))
     }
 }
 
