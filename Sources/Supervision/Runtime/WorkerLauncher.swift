@@ -33,15 +33,7 @@ struct WorkerLauncher {
         guard let path = resolve(spec.executable) else {
             return .failure(.notFound(spec.executable, searched: binaryDirectory))
         }
-        // libpq reads PG* variables (PGPASSWORD among them): only database workers keep them.
-        var environment = spec.flags.contains(.database) ? baseEnvironment : baseEnvironment.filter { !$0.hasPrefix("PG") }
-        environment += [
-            "\(WorkerEnvironment.name)=\(instance)",
-            "\(WorkerEnvironment.deathPipe)=\(deathPipe)", "\(WorkerEnvironment.dataDirectory)=\(dataDirectory)",
-        ]
-        if statSlot < WorkerStatsSlot.slotCount {
-            environment.append("\(WorkerEnvironment.statsSlot)=\(statSlot)")
-        }
+        var environment = environment(instance: instance, spec: spec, statSlot: statSlot)
         var inherited = [deathPipe]
         if spec.flags.contains(.sharedMemory), let sharedMemory {
             environment.append("\(WorkerEnvironment.sharedMemory)=\(sharedMemory)")
@@ -62,6 +54,21 @@ struct WorkerLauncher {
         }
         guard pid > 0 else { return .failure(.exec(path, errno)) }
         return .success(pid)
+    }
+
+    /// The supervisor's environment, less what the worker may not have, plus who it is.
+    private func environment(instance: String, spec: WorkerSpec, statSlot: Int) -> [String] {
+        // libpq reads PG* variables (PGPASSWORD among them): only database workers keep them.
+        var environment = spec.flags.contains(.database) ? baseEnvironment : baseEnvironment.filter { !$0.hasPrefix("PG") }
+        environment += [
+            "\(WorkerEnvironment.name)=\(instance)",
+            "\(WorkerEnvironment.deathPipe)=\(deathPipe)", "\(WorkerEnvironment.dataDirectory)=\(dataDirectory)",
+        ]
+        // Beyond the segment's table of slots a worker simply keeps no statistics.
+        if statSlot < WorkerStatsSlot.slotCount {
+            environment.append("\(WorkerEnvironment.statsSlot)=\(statSlot)")
+        }
+        return environment
     }
 
     /// A path with a slash is used as is (relative to the config file's directory); a bare
