@@ -53,7 +53,7 @@ import Testing
         let outcome = try Inserter(sink).write("cpu x=1i 1\ncpu x=2i 2")
         #expect(outcome.skipped == 2 && outcome.inserted == 0)
         #expect(sink.stats.rowsSkipped == 2)
-        #expect(try db.column("SELECT count(*) FROM pg_class WHERE relname = 'cpu'") == ["0"])
+        #expect(try db.column("SELECT count(*) FROM pg_class WHERE relname = 'cpu' AND relnamespace = '$schema'::regnamespace") == ["0"])
     }
 
     @Test func twoInsertersRacingToCreateATableBothSucceed() throws {
