@@ -39,7 +39,7 @@ public final class Inserter {
             throw InserterError.badSetting("create_tables = \"\(grant.createTables)\"")
         }
         sink = PostgresSink(settings: SinkSettings(
-            conninfo: grant.url, schema: grant.schema, createTables: creation, maxBatchRows: options.maxBatchRows))
+            conninfo: grant.url, schema: grant.schema, createTables: creation))
         stats = worker.statSlot.map { ring.workerStats(slot: $0) }
     }
 

@@ -7,24 +7,13 @@ public struct SinkSettings: Sendable, Equatable {
     public var schema: String
     /// What happens when a measurement has no table yet.
     public var createTables: TableCreation
-    /// The most rows the inserter puts in one batch (one transaction).
-    public var maxBatchRows: Int
-    /// The longest a row waits in a partial batch before the inserter writes it anyway.
-    public var maxBatchAge: Duration
 
-    /// Defaults: schema `public`, jsonb layout, 5000 rows or 1 second per batch.
-    public init(
-        conninfo: String,
-        schema: String = "public",
-        createTables: TableCreation = .jsonb,
-        maxBatchRows: Int = 5000,
-        maxBatchAge: Duration = .seconds(1)
-    ) {
+    /// Defaults: schema `public`, jsonb layout. How many rows make a batch is the caller's choice:
+    /// each ``PostgresSink/write(_:range:)`` is one.
+    public init(conninfo: String, schema: String = "public", createTables: TableCreation = .jsonb) {
         self.conninfo = conninfo
         self.schema = schema
         self.createTables = createTables
-        self.maxBatchRows = maxBatchRows
-        self.maxBatchAge = maxBatchAge
     }
 }
 

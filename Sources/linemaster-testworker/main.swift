@@ -7,7 +7,6 @@ import WorkerRuntime
 // file given with --report, and behaves as the options say:
 //   --exit CODE --after SECONDS   exit with CODE after SECONDS (--at UNIXTIME: at that moment,
 //                                 if started before it; a restarted worker keeps running)
-//   --signal SIG --after SECONDS  kill itself with SIG after SECONDS
 //   --title TEXT                  set its activity in the process title
 //   --attach-shm                  try to attach the shared memory and report the outcome
 //   --database                    report the database settings it was granted, or why not
@@ -53,9 +52,6 @@ while true {
         exit(0)
     }
     if worker.shouldReload() { report("reloading") }
-    if let deadline, wallClock() >= deadline {
-        if let code = options["--exit"].flatMap(Int32.init) { exit(code) }
-        if let sig = options["--signal"].flatMap(Int32.init) { kill(getpid(), sig) }
-    }
+    if let deadline, wallClock() >= deadline, let code = options["--exit"].flatMap(Int32.init) { exit(code) }
     usleep(20_000)
 }
