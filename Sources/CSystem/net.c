@@ -2,6 +2,10 @@
 #include "lm_net.h"
 
 #include <errno.h>
+#include <linux/filter.h>
+#include <netinet/in.h>
+#include <netinet/udp.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -43,4 +47,39 @@ int lm_send_datagrams(int fd, const unsigned char *buffers, const size_t *offset
     int n;
     do { n = sendmmsg(fd, messages, count, 0); } while (n < 0 && errno == EINTR);
     return n;
+}
+
+#ifndef UDP_SEGMENT
+#define UDP_SEGMENT 103
+#endif
+
+long lm_send_segmented(int fd, const unsigned char *bytes, size_t length, unsigned short segment_size) {
+    struct iovec vector = {.iov_base = (void *)bytes, .iov_len = length};
+    union {
+        char space[CMSG_SPACE(sizeof(uint16_t))];
+        struct cmsghdr align;
+    } control;
+    memset(&control, 0, sizeof control);
+    struct msghdr message = {.msg_iov = &vector, .msg_iovlen = 1,
+                             .msg_control = control.space, .msg_controllen = sizeof control.space};
+    struct cmsghdr *header = CMSG_FIRSTHDR(&message);
+    header->cmsg_level = SOL_UDP;
+    header->cmsg_type = UDP_SEGMENT;
+    header->cmsg_len = CMSG_LEN(sizeof(uint16_t));
+    memcpy(CMSG_DATA(header), &segment_size, sizeof segment_size);
+    ssize_t n;
+    do { n = sendmsg(fd, &message, 0); } while (n < 0 && errno == EINTR);
+    return n;
+}
+
+int lm_spread_reuseport_group(int fd, unsigned count) {
+    // A = random; A %= count; return A. An index the group does not have (a listener restarting)
+    // makes the kernel fall back to its usual hash.
+    struct sock_filter code[] = {
+        BPF_STMT(BPF_LD | BPF_W | BPF_ABS, (unsigned)(SKF_AD_OFF + SKF_AD_RANDOM)),
+        BPF_STMT(BPF_ALU | BPF_MOD | BPF_K, count),
+        BPF_STMT(BPF_RET | BPF_A, 0),
+    };
+    struct sock_fprog program = {.len = sizeof code / sizeof code[0], .filter = code};
+    return setsockopt(fd, SOL_SOCKET, SO_ATTACH_REUSEPORT_CBPF, &program, sizeof program);
 }

@@ -44,6 +44,13 @@ public final class UDPListener {
             try UDPSocket(address: address, receiveBuffer: options.receiveBuffer)
         }
         parser = LineParser(precision: options.precision)
+        if worker.instances > 1 {
+            for socket in sockets {
+                do { try socket.spreadDatagrams(over: worker.instances) } catch {
+                    worker.log("\(error): each sender's datagrams go to one listener, chosen by its address")
+                }
+            }
+        }
         if let wanted = options.receiveBuffer {
             for socket in sockets where socket.grantedReceiveBuffer < wanted {
                 worker.log("receive buffer of \(socket.address) is \(socket.grantedReceiveBuffer) bytes, not the \(wanted) asked for: the kernel caps it at net.core.rmem_max")
@@ -57,7 +64,8 @@ public final class UDPListener {
         worker.log("receiving line protocol on udp \(sockets.map(\.address).joined(separator: ", "))")
         var polls = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
         if sockets.count == 1 { sockets[0].blockWhileReceiving(timeout: .seconds(1)) }
-        var lastTitle = ContinuousClock.now - .seconds(10)
+        showActivity()  // `udp ADDRESS` in ps: the sockets are bound, datagrams are taken from now on
+        var lastTitle = ContinuousClock.now
         while !worker.shouldStop() {
             var received = 0
             if sockets.count == 1 {
@@ -97,40 +105,46 @@ public final class UDPListener {
         }
     }
 
-    /// Ingests the `count` datagrams of the last receive.
+    /// Ingests the `count` datagrams of the last receive; the counters in shared memory are
+    /// updated once per receive, not per datagram.
     private func ingest(datagramsFrom socket: UDPSocket, count: Int) {
         guard count > 0 else { return }
         let receivedAt = Self.nanosecondsSinceEpoch()
+        var tally = Tally()
         for i in 0..<count {
             let (bytes, truncated) = datagrams.datagram(i)
             if truncated {
-                stats?.add(1, to: .linesRejected)
+                tally.rejected += 1
                 worker.log("dropped a datagram larger than \(DatagramBatch.datagramCapacity) bytes from \(socket.address)")
                 continue
             }
-            ingest(bytes, receivedAt: receivedAt)
+            ingest(bytes, receivedAt: receivedAt, into: &tally)
         }
+        published += tally.accepted
         stats?.add(UInt64(count), to: .messagesReceived)
+        stats?.add(tally.parsed, to: .rowsParsed)
+        stats?.add(tally.accepted, to: .rowsPublished)
+        if tally.dropped > 0 { stats?.add(tally.dropped, to: .rowsDropped) }
+        if tally.rejected > 0 { stats?.add(tally.rejected, to: .linesRejected) }
     }
 
-    /// Parses one datagram and publishes its points; counts are added once per datagram.
-    private func ingest(_ bytes: UnsafeRawBufferPointer, receivedAt: Int64) {
+    /// What became of the lines of one receive.
+    private struct Tally {
         var parsed: UInt64 = 0, accepted: UInt64 = 0, dropped: UInt64 = 0, rejected: UInt64 = 0
+    }
+
+    /// Parses one datagram and publishes its points.
+    private func ingest(_ bytes: UnsafeRawBufferPointer, receivedAt: Int64, into tally: inout Tally) {
         parser.parse(bytes, defaultTime: receivedAt) { point in
-            parsed += 1
+            tally.parsed += 1
             let result = ring.tryPublish(byteCount: PointRecord.encodedSize(point)) { record in
                 PointRecord.encode(point, into: record.baseAddress!)
             }
-            if case .published = result { accepted += 1 } else { dropped += 1 }
+            if case .published = result { tally.accepted += 1 } else { tally.dropped += 1 }
         } onError: { error in
-            rejected += 1
+            tally.rejected += 1
             if let line = rejects.note("\(error)", now: .now) { worker.log(line) }
         }
-        published += accepted
-        stats?.add(parsed, to: .rowsParsed)
-        stats?.add(accepted, to: .rowsPublished)
-        if dropped > 0 { stats?.add(dropped, to: .rowsDropped) }
-        if rejected > 0 { stats?.add(rejected, to: .linesRejected) }
     }
 
     private func showActivity() {

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CSystem
 
 /// A bound UDP socket, non-blocking, that several listeners can share (SO_REUSEPORT).
 public final class UDPSocket {
@@ -47,6 +48,13 @@ public final class UDPSocket {
         let (seconds, attoseconds) = timeout.components
         var limit = timeval(tv_sec: Int(seconds), tv_usec: Int(attoseconds / 1_000_000_000_000))
         setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+    }
+
+    /// Spreads the datagrams arriving at the port over `count` sockets bound to it at random,
+    /// instead of by the sender's address: a single busy sender then keeps every listener busy.
+    /// Order between datagrams is not kept either way once several inserters write them.
+    func spreadDatagrams(over count: Int) throws(ListenerError) {
+        guard lm_spread_reuseport_group(fd, UInt32(count)) == 0 else { throw .system("SO_ATTACH_REUSEPORT_CBPF on \(address)", errno) }
     }
 
     /// The receive buffer the kernel actually uses (Linux reports twice the usable size).

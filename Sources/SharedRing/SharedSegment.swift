@@ -49,6 +49,15 @@ public final class SharedSegment: @unchecked Sendable {
             shm_unlink(name)
             throw .system("ftruncate(\(name), \(size))", err)
         }
+        // Every page now, not on first touch: a /dev/shm too small for the ring fails here, with
+        // a message, instead of killing a worker with SIGBUS the first time the ring wraps; and
+        // no listener stops to have a page allocated and zeroed while datagrams queue up.
+        let err = posix_fallocate(fd, 0, off_t(size))
+        guard err == 0 else {
+            close(fd)
+            shm_unlink(name)
+            throw err == ENOSPC ? .noSpace(size) : .system("posix_fallocate(\(name), \(size))", err)
+        }
         return try map(name: name, fd: fd, size: size)
     }
 
@@ -139,12 +148,16 @@ public enum SharedSegmentError: Error, CustomStringConvertible {
     case system(String, Int32)
     /// The segment belongs to another user or others may open it.
     case foreign(String)
+    /// /dev/shm cannot hold a segment of this many bytes.
+    case noSpace(Int)
 
     public var description: String {
         switch self {
         case .system(let call, let err): return "\(call) failed: \(String(cString: strerror(err)))"
         case .foreign(let name):
             return "/dev/shm\(name) belongs to another user or is not private (mode 0600): remove it after checking who made it"
+        case .noSpace(let size):
+            return "/dev/shm has no room for a ring of \(size) bytes (see df /dev/shm): make [ring] size smaller or /dev/shm larger"
         }
     }
 }

@@ -11,6 +11,8 @@ import SharedRing
 public final class Worker: @unchecked Sendable {
     /// The instance name, e.g. `listener 2`; `ps` shows `linemaster: listener 2 ...`.
     public let name: String
+    /// How many instances of this worker's definition run (`count`); 1 outside a supervisor.
+    public let instances: Int
     /// This worker's statistics slot in the shared-memory segment.
     public let statSlot: Int?
     /// The supervisor's data directory.
@@ -18,8 +20,9 @@ public final class Worker: @unchecked Sendable {
     private let sharedMemoryFD: Int32?
     private let databaseGrant: DatabaseGrant?
 
-    private init(name: String, statSlot: Int?, dataDirectory: String?, sharedMemoryFD: Int32?, databaseGrant: DatabaseGrant?) {
+    private init(name: String, instances: Int, statSlot: Int?, dataDirectory: String?, sharedMemoryFD: Int32?, databaseGrant: DatabaseGrant?) {
         self.name = name
+        self.instances = instances
         self.statSlot = statSlot
         self.dataDirectory = dataDirectory
         self.sharedMemoryFD = sharedMemoryFD
@@ -33,7 +36,8 @@ public final class Worker: @unchecked Sendable {
         _ = CommandLine.arguments
         let name = environment(WorkerEnvironment.name) ?? String(CommandLine.arguments[0].split(separator: "/").last ?? "worker")
         let worker = Worker(
-            name: name, statSlot: environment(WorkerEnvironment.statsSlot).flatMap { Int($0) },
+            name: name, instances: environment(WorkerEnvironment.count).flatMap { Int($0) } ?? 1,
+            statSlot: environment(WorkerEnvironment.statsSlot).flatMap { Int($0) },
             dataDirectory: environment(WorkerEnvironment.dataDirectory),
             sharedMemoryFD: environment(WorkerEnvironment.sharedMemory).flatMap { Int32($0) },
             databaseGrant: environment(WorkerEnvironment.database).flatMap { Int32($0) }.flatMap(DatabaseGrant.read))
@@ -90,6 +94,8 @@ public final class Worker: @unchecked Sendable {
 /// may use. The supervisor drops any inherited `LINEMASTER_*` variable before setting these.
 public enum WorkerEnvironment {
     public static let name = "LINEMASTER_WORKER_NAME"
+    /// How many instances of the worker's definition the configuration asks for (its `count`).
+    public static let count = "LINEMASTER_WORKER_COUNT"
     /// Index of the worker's statistics slot in the shared-memory segment.
     public static let statsSlot = WorkerStatsSlot.environmentVariable
     /// The supervisor's data directory (absolute), where a worker may keep files of its own.

@@ -37,24 +37,28 @@ struct LineGenerator {
         return count
     }
 
+    private static let usage = Array(" usage=".utf8), idle = Array(",idle=".utf8)
+    private static let label = Array("i,label=\"x".utf8), seqField = Array("\",seq=".utf8)
+
     /// `<series key> usage=<x.yy>,idle=<i>i,label="x<i%100>",seq=<seq>i <time>`: constant names
     /// are written as they are (they need no escaping), numbers through the encoder's digit writer.
     private func appendLine(time: Int64, to out: inout [UInt8]) {
         let i = index
         let usage = (i &* 7919) % 10_000
         out.append(contentsOf: seriesKeys[i % seriesKeys.count])
-        out.append(contentsOf: " usage=".utf8)
+        out.append(contentsOf: Self.usage)
         LineProtocolEncoder.appendDecimal(usage / 100, to: &out)
         out.append(UInt8(ascii: "."))
         out.append(UInt8(ascii: "0") + UInt8(usage % 100 / 10))
         out.append(UInt8(ascii: "0") + UInt8(usage % 10))
-        out.append(contentsOf: ",idle=".utf8)
+        out.append(contentsOf: Self.idle)
         LineProtocolEncoder.appendDecimal(i, to: &out)
-        out.append(contentsOf: "i,label=\"x".utf8)
+        out.append(contentsOf: Self.label)
         LineProtocolEncoder.appendDecimal(i % 100, to: &out)
-        out.append(contentsOf: "\",seq=".utf8)
+        out.append(contentsOf: Self.seqField)
         LineProtocolEncoder.appendDecimal(seq, to: &out)
-        out.append(contentsOf: "i ".utf8)
+        out.append(UInt8(ascii: "i"))
+        out.append(UInt8(ascii: " "))
         LineProtocolEncoder.appendDecimal(time, to: &out)
         out.append(UInt8(ascii: "\n"))
     }

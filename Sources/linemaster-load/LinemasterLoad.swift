@@ -38,6 +38,17 @@ struct LinemasterLoad: ParsableCommand {
     @Option(help: "Measurement name.")
     var measurement = "cpu"
 
+    @Flag(help: ArgumentHelp(
+        "Send through UDP segmentation offload: up to 64 datagrams per system call.",
+        discussion: """
+            The kernel cuts each send back into separate datagrams before they reach the
+            receiving socket, so the receiver sees what it would see from separate sends;
+            each datagram is padded with newlines to the longest of its group. This cuts the
+            sender's CPU per datagram about five-fold, which matters when the generator shares
+            its cores with what it measures. Every datagram must fit the path's MTU.
+            """))
+    var segmentOffload = false
+
     func validate() throws {
         guard lines >= 0 else { throw ValidationError("--lines must not be negative") }
         guard rate >= 0 else { throw ValidationError("--rate must not be negative") }
@@ -45,7 +56,8 @@ struct LinemasterLoad: ParsableCommand {
         guard series >= 1 else { throw ValidationError("--series must be at least 1") }
     }
 
-    static let datagramsPerSend = 32
+    /// Datagrams per system call: sendmmsg takes 32, segmentation offload up to 64.
+    var datagramsPerSend: Int { segmentOffload ? UDPSender.maxSegments : 32 }
 
     func run() throws {
         let address: SocketAddress
@@ -54,17 +66,18 @@ struct LinemasterLoad: ParsableCommand {
         var generator = try LineGenerator(measurement: measurement, series: series, seqStart: seqStart)
         var pacer = Pacer(linesPerSecond: rate)
         var stats = SendStatistics(showProgress: isatty(STDERR_FILENO) == 1, total: lines)
-        // Datagrams go out in batches of up to 32 per sendmmsg, so that the generator costs the
-        // machine under test as little as it can; pacing still counts lines.
+        // Datagrams go out in batches (sendmmsg or segmentation offload), so that the generator
+        // costs the machine under test as little as it can; pacing still counts lines.
         var batch: [UInt8] = []
         var lengths: [Int] = []
         var lineCounts: [Int] = []
+        var sizes: [Int] = [], scratch: [UInt8] = []
         var remaining = lines
         while remaining > 0 {
             batch.removeAll(keepingCapacity: true)
             lengths.removeAll(keepingCapacity: true)
             lineCounts.removeAll(keepingCapacity: true)
-            while lengths.count < Self.datagramsPerSend && remaining > 0 {
+            while lengths.count < datagramsPerSend && remaining > 0 {
                 let start = batch.count
                 let count = generator.fill(&batch, maxLines: min(linesPerDatagram, remaining), maxBytes: start + UDPSender.maxPayload)
                 lengths.append(batch.count - start)
@@ -72,9 +85,16 @@ struct LinemasterLoad: ParsableCommand {
                 remaining -= count
             }
             pacer.wait(beforeSending: lineCounts.reduce(0, +))
-            let sent = sender.send(batch, lengths: lengths)
-            for i in lengths.indices {
-                stats.record(lines: lineCounts[i], bytes: lengths[i], sent: i < sent)
+            if segmentOffload {
+                let sent = try sender.sendSegmented(batch, lengths: lengths, sizes: &sizes, scratch: &scratch)
+                for i in lengths.indices {
+                    stats.record(lines: lineCounts[i], bytes: i < sent ? sizes[i] : lengths[i], sent: i < sent)
+                }
+            } else {
+                let sent = sender.send(batch, lengths: lengths)
+                for i in lengths.indices {
+                    stats.record(lines: lineCounts[i], bytes: lengths[i], sent: i < sent)
+                }
             }
         }
         stats.finish(destination: destination, seqStart: seqStart)

@@ -132,6 +132,16 @@ import Testing
         #expect(output.hasPrefix("sent 300 lines in 30 datagrams,"))
     }
 
+    @Test func segmentOffloadStillSendsOneDatagramPerLineGroup() throws {
+        // The kernel cuts each send into separate datagrams; padding makes them one size per send.
+        let (output, datagrams) = try sendAndReceive(["-n", "3000", "--lines-per-datagram", "1", "--segment-offload", "--rate", "20000"])
+        let seqs = datagrams.flatMap { $0 }
+        #expect(datagrams.count == 3000)
+        #expect(datagrams.allSatisfy { $0.count == 1 })
+        #expect(Set(seqs) == Set(0..<3000))
+        #expect(output.hasPrefix("sent 3000 lines in 3000 datagrams,"))
+    }
+
     /// The `seq` field of every line of a datagram, which must parse without a problem.
     private func seqValues(_ datagram: [UInt8]) throws -> [Int64] {
         var seqs: [Int64] = []

@@ -34,6 +34,20 @@ import Testing
         #expect(supervisor.log().contains("column"))
     }
 
+    @Test func oneSendersDatagramsAreSpreadOverEveryListener() throws {
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Self.config(port: port))
+        try supervisor.startReady()
+        try supervisor.waitForListeners(["listener 1", "listener 2"])
+        // linemaster-load sends from one socket: hashed by its address, all would go to one listener.
+        let load = Binaries.run("linemaster-load", ["127.0.0.1:\(port)", "-n", "400", "--lines-per-datagram", "1", "--rate", "20000"])
+        #expect(load.status == 0, "\(load.output)")
+        try waitUntil("400 rows are in the ring") { supervisor.ring()["rows_in"] == "400" }
+        let datagrams = supervisor.status().filter { $0.key.hasPrefix("listener") }.mapValues { Int($0["datagrams"] ?? "0")! }
+        #expect(datagrams.values.reduce(0, +) == 400)
+        #expect(datagrams.count == 2 && datagrams.values.allSatisfy { $0 >= 100 }, "\(datagrams)")
+    }
+
     @Test func aFullRingDropsNewRowsAndCountsThem() throws {
         let port = UDPSender.freshPort()
         let supervisor = SupervisorProcess(config: Self.config(port: port, ringSize: "1MiB", count: 1))

@@ -24,6 +24,8 @@ import Testing
         var info = stat()
         #expect(stat(segment, &info) == 0)
         #expect(info.st_mode & 0o777 == 0o600)
+        // Allocated whole at creation: a /dev/shm too small fails the start, not a worker later.
+        #expect(Int(info.st_blocks) * 512 >= Int(info.st_size))
         supervisor.signal(SIGTERM)
         #expect(supervisor.waitForExit()?.exitCode == 0)
         #expect(access(segment, F_OK) != 0)

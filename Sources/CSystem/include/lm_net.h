@@ -18,4 +18,15 @@ int lm_receive_datagrams(int fd, unsigned char *buffers, size_t buffer_size, uns
 int lm_send_datagrams(int fd, const unsigned char *buffers, const size_t *offsets, const size_t *lengths,
                       unsigned count);
 
+/// Sends `length` bytes on the connected UDP socket `fd` with one sendmsg carrying UDP_SEGMENT
+/// (UDP generic segmentation offload): the kernel cuts them into datagrams of `segment_size`
+/// bytes (the last may be shorter), each a datagram of its own by the time it reaches the
+/// receiving socket. Returns the bytes taken, or -1 with errno.
+long lm_send_segmented(int fd, const unsigned char *bytes, size_t length, unsigned short segment_size);
+
+/// Attaches to the SO_REUSEPORT group of `fd` a classic BPF program that hands each datagram to
+/// a random one of the first `count` sockets of the group, so that one busy sender keeps every
+/// listener busy instead of the one its address hashes to. Returns 0, or -1 with errno.
+int lm_spread_reuseport_group(int fd, unsigned count);
+
 #endif

@@ -61,7 +61,7 @@ struct WorkerLauncher {
         // libpq reads PG* variables (PGPASSWORD among them): only database workers keep them.
         var environment = spec.flags.contains(.database) ? baseEnvironment : baseEnvironment.filter { !$0.hasPrefix("PG") }
         environment += [
-            "\(WorkerEnvironment.name)=\(instance)",
+            "\(WorkerEnvironment.name)=\(instance)", "\(WorkerEnvironment.count)=\(spec.count)",
             "\(WorkerEnvironment.deathPipe)=\(deathPipe)", "\(WorkerEnvironment.dataDirectory)=\(dataDirectory)",
         ]
         // Beyond the segment's table of slots a worker simply keeps no statistics.
