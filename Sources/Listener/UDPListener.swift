@@ -121,11 +121,12 @@ public final class UDPListener {
             ingest(bytes, receivedAt: receivedAt, into: &tally)
         }
         published += tally.accepted
-        stats?.add(UInt64(count), to: .messagesReceived)
         stats?.add(tally.parsed, to: .rowsParsed)
         stats?.add(tally.accepted, to: .rowsPublished)
         if tally.dropped > 0 { stats?.add(tally.dropped, to: .rowsDropped) }
         if tally.rejected > 0 { stats?.add(tally.rejected, to: .linesRejected) }
+        // Last: whoever reads N datagrams finds their rows counted already.
+        stats?.add(UInt64(count), to: .messagesReceived)
     }
 
     /// What became of the lines of one receive.

@@ -54,7 +54,7 @@ public final class UDPSocket {
     /// instead of by the sender's address: a single busy sender then keeps every listener busy.
     /// Order between datagrams is not kept either way once several inserters write them.
     func spreadDatagrams(over count: Int) throws(ListenerError) {
-        guard lm_spread_reuseport_group(fd, UInt32(count)) == 0 else { throw .system("SO_ATTACH_REUSEPORT_CBPF on \(address)", errno) }
+        guard lm_spread_reuseport_group(fd, UInt32(clamping: count)) == 0 else { throw .system("SO_ATTACH_REUSEPORT_CBPF on \(address)", errno) }
     }
 
     /// The receive buffer the kernel actually uses (Linux reports twice the usable size).

@@ -43,20 +43,14 @@ public final class SharedSegment: @unchecked Sendable {
         shm_unlink(name)
         let fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw .system("shm_open(\(name))", errno) }
-        guard ftruncate(fd, off_t(size)) == 0 else {
-            let err = errno
-            close(fd)
-            shm_unlink(name)
-            throw .system("ftruncate(\(name), \(size))", err)
-        }
-        // Every page now, not on first touch: a /dev/shm too small for the ring fails here, with
-        // a message, instead of killing a worker with SIGBUS the first time the ring wraps; and
-        // no listener stops to have a page allocated and zeroed while datagrams queue up.
-        let err = posix_fallocate(fd, 0, off_t(size))
+        // Every page is allocated now, not on first touch: a /dev/shm too small for the ring fails
+        // the start with a message instead of killing a worker with SIGBUS when the ring first
+        // wraps. The ring's memory is taken from the start.
+        let err = ftruncate(fd, off_t(size)) == 0 ? posix_fallocate(fd, 0, off_t(size)) : errno
         guard err == 0 else {
             close(fd)
             shm_unlink(name)
-            throw err == ENOSPC ? .noSpace(size) : .system("posix_fallocate(\(name), \(size))", err)
+            throw err == ENOSPC ? .noSpace(size) : .system("allocating \(name) (\(size) bytes)", err)
         }
         return try map(name: name, fd: fd, size: size)
     }

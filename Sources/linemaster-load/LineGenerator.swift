@@ -37,8 +37,8 @@ struct LineGenerator {
         return count
     }
 
-    private static let usage = Array(" usage=".utf8), idle = Array(",idle=".utf8)
-    private static let label = Array("i,label=\"x".utf8), seqField = Array("\",seq=".utf8)
+    private static let usageKey = Array(" usage=".utf8), idleKey = Array(",idle=".utf8)
+    private static let labelKey = Array("i,label=\"x".utf8), seqKey = Array("\",seq=".utf8)
 
     /// `<series key> usage=<x.yy>,idle=<i>i,label="x<i%100>",seq=<seq>i <time>`: constant names
     /// are written as they are (they need no escaping), numbers through the encoder's digit writer.
@@ -46,16 +46,16 @@ struct LineGenerator {
         let i = index
         let usage = (i &* 7919) % 10_000
         out.append(contentsOf: seriesKeys[i % seriesKeys.count])
-        out.append(contentsOf: Self.usage)
+        out.append(contentsOf: Self.usageKey)
         LineProtocolEncoder.appendDecimal(usage / 100, to: &out)
         out.append(UInt8(ascii: "."))
         out.append(UInt8(ascii: "0") + UInt8(usage % 100 / 10))
         out.append(UInt8(ascii: "0") + UInt8(usage % 10))
-        out.append(contentsOf: Self.idle)
+        out.append(contentsOf: Self.idleKey)
         LineProtocolEncoder.appendDecimal(i, to: &out)
-        out.append(contentsOf: Self.label)
+        out.append(contentsOf: Self.labelKey)
         LineProtocolEncoder.appendDecimal(i % 100, to: &out)
-        out.append(contentsOf: Self.seqField)
+        out.append(contentsOf: Self.seqKey)
         LineProtocolEncoder.appendDecimal(seq, to: &out)
         out.append(UInt8(ascii: "i"))
         out.append(UInt8(ascii: " "))
