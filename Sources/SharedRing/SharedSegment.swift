@@ -45,14 +45,15 @@ public final class SharedSegment: @unchecked Sendable {
         guard fd >= 0 else { throw .system("shm_open(\(name))", errno) }
         // Every page is allocated now, not on first touch: a /dev/shm too small for the ring fails
         // the start with a message instead of killing a worker with SIGBUS when the ring first
-        // wraps. The ring's memory is taken from the start.
+        // wraps. Mapping it with MAP_POPULATE zeroes the pages here too, so a listener never stops
+        // for that while datagrams queue up. The ring's memory is taken from the start.
         let err = ftruncate(fd, off_t(size)) == 0 ? posix_fallocate(fd, 0, off_t(size)) : errno
         guard err == 0 else {
             close(fd)
             shm_unlink(name)
             throw err == ENOSPC ? .noSpace(size) : .system("allocating \(name) (\(size) bytes)", err)
         }
-        return try map(name: name, fd: fd, size: size)
+        return try map(name: name, fd: fd, size: size, flags: MAP_POPULATE)
     }
 
     /// Opens the existing segment `name`, if there is one (a supervisor restarting on the same data directory).
@@ -72,9 +73,11 @@ public final class SharedSegment: @unchecked Sendable {
         return try map(name: name, fd: fd, size: Int(info.st_size))
     }
 
-    /// Attaches to a segment whose descriptor this process inherited.
+    /// Attaches to a segment whose descriptor this process inherited: a worker, which publishes
+    /// or claims, so its page tables are filled now (MAP_POPULATE) rather than by a page fault
+    /// per 4 KiB of ring while it works.
     public static func attach(fd: Int32) throws(SharedSegmentError) -> SharedSegment {
-        return try map(name: "fd \(fd)", fd: fd, size: try sizeOf(fd: fd, name: "fd \(fd)"))
+        return try map(name: "fd \(fd)", fd: fd, size: try sizeOf(fd: fd, name: "fd \(fd)"), flags: MAP_POPULATE)
     }
 
     /// Removes the name; mappings that exist stay valid until unmapped.
@@ -126,8 +129,8 @@ public final class SharedSegment: @unchecked Sendable {
         return Int(info.st_size)
     }
 
-    private static func map(name: String, fd: Int32, size: Int) throws(SharedSegmentError) -> SharedSegment {
-        let address = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0)
+    private static func map(name: String, fd: Int32, size: Int, flags: Int32 = 0) throws(SharedSegmentError) -> SharedSegment {
+        let address = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED | flags, fd, 0)
         guard let address, address != UnsafeMutableRawPointer(bitPattern: -1) else {
             let err = errno
             close(fd)
