@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <malloc.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
@@ -65,4 +66,9 @@ pid_t lm_spawn(const char *path, char *const argv[], char *const envp[],
         return -1;
     }
     return pid;
+}
+
+void lm_keep_freed_memory(size_t bytes) {
+    mallopt(M_MMAP_THRESHOLD, (int)bytes);
+    mallopt(M_TRIM_THRESHOLD, (int)(2 * bytes));
 }

@@ -26,4 +26,9 @@ int lm_set_thread_name(const char *name);
 pid_t lm_spawn(const char *path, char *const argv[], char *const envp[],
                const int *inherit_fds, int inherit_count, int parent_death_signal);
 
+/// Makes malloc keep freed blocks of up to `bytes` in the heap for reuse instead of returning
+/// them to the kernel (glibc's mmap and trim thresholds), for a process that allocates and frees
+/// the same large buffers over and over.
+void lm_keep_freed_memory(size_t bytes);
+
 #endif
