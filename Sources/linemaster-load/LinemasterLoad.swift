@@ -73,14 +73,16 @@ struct LinemasterLoad: ParsableCommand {
         var batch: [UInt8] = []
         var lengths: [Int] = []
         var lineCounts: [Int] = []
+        // Options read once: every read of an ArgumentParser property goes through its wrapper.
+        let (segmentOffload, perSend, perDatagram) = (self.segmentOffload, datagramsPerSend, linesPerDatagram)
         var remaining = lines
         while remaining > 0 {
             batch.removeAll(keepingCapacity: true)
             lengths.removeAll(keepingCapacity: true)
             lineCounts.removeAll(keepingCapacity: true)
-            while lengths.count < datagramsPerSend && remaining > 0 {
+            while lengths.count < perSend && remaining > 0 {
                 let start = batch.count
-                let count = generator.fill(&batch, maxLines: min(linesPerDatagram, remaining), maxBytes: start + UDPSender.maxPayload)
+                let count = generator.fill(&batch, maxLines: min(perDatagram, remaining), maxBytes: start + UDPSender.maxPayload)
                 lengths.append(batch.count - start)
                 lineCounts.append(count)
                 remaining -= count
