@@ -31,10 +31,10 @@ let package = Package(
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "PostgresSink", dependencies: ["CLibPQ", "LineProtocol"]),
         // The inserter worker: batches from the ring into PostgreSQL, exactly once.
-        .target(name: "Inserter", dependencies: ["LineProtocol", "PostgresSink", "SharedRing", "WorkerRuntime"]),
+        .target(name: "Inserter", dependencies: ["CSystem", "LineProtocol", "PostgresSink", "SharedRing", "WorkerRuntime"]),
 
         .executableTarget(name: "linemaster", dependencies: [
-            "Supervision", "LineProtocol",
+            "Supervision", "LineProtocol", "WorkerRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "linemaster-listener", dependencies: [

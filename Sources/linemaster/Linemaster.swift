@@ -8,7 +8,7 @@ struct Linemaster: ParsableCommand {
         abstract: "Supervise worker processes and ingest InfluxDB line protocol into PostgreSQL.",
         subcommands: [
             StartCommand.self, StopCommand.self, ReloadCommand.self, StatusCommand.self,
-            CheckConfigCommand.self, ParseCommand.self,
+            CheckConfigCommand.self, ParseCommand.self, ProbeDatabaseCommand.self,
         ]
     )
 }

@@ -14,9 +14,11 @@ public struct Supervisor {
     private let signals: SignalReceiver
     private let launcher: WorkerLauncher
     private let dataDirectory: String
-    /// When to ask the database again whether it accepts connections; nil once it does, or while
-    /// no worker waits for it.
+    /// When to ask the database again whether it accepts connections; nil once it does, while
+    /// no worker waits for it, or while a probe is out.
     private var nextProbe: ContinuousClock.Instant? = .now
+    /// The `linemaster probe-database` child asking right now.
+    private var probe: pid_t?
     private var databaseReady = false
     /// Logged when it changes, so that a database that never comes is visible without flooding the log.
     private var lastProbeAnswer: DatabaseProbe.Answer?
@@ -70,29 +72,44 @@ public struct Supervisor {
         }
     }
 
-    /// Until the database accepts connections, asks once a second, and only while a worker waits
-    /// for it; with none waiting there is nothing to ask until a reload adds one.
+    /// Until the database accepts connections, has a probe child ask once a second, and only
+    /// while a worker waits for it; with none waiting there is nothing to ask until a reload adds
+    /// one. The answer comes back when the child is reaped (``probeEnded(_:)``).
     private mutating func probeDatabase() -> [SupervisorAction] {
-        guard let due = nextProbe, due <= .now else { return [] }
-        guard machine.config.workers.contains(where: { $0.start == .databaseReady }) else {
-            nextProbe = nil
+        guard probe == nil, let due = nextProbe, due <= .now else { return [] }
+        nextProbe = nil
+        guard machine.config.workers.contains(where: { $0.start == .databaseReady }) else { return [] }
+        let spec = DatabaseProbe.probeWorker
+        let grant = DatabaseGrant(url: conninfo, schema: "", createTables: "")
+        switch launcher.launch(instance: spec.name, spec: spec, statSlot: .max, sharedMemory: nil, database: grant) {
+        case .success(let pid):
+            probe = pid
             return []
+        case .failure(let error):
+            nextProbe = .now + .seconds(1)
+            return [.log("cannot start the database probe: \(error)")]
         }
-        let answer = DatabaseProbe(conninfo: conninfo).ask()
+    }
+
+    /// Reads the probe's answer from how it ended: ready, or another probe in a second.
+    private mutating func probeEnded(_ reason: ExitReason) -> [SupervisorAction] {
+        probe = nil
+        let answer = DatabaseProbe.Answer(probeEnded: reason)
         guard answer == .accepting else {
+            if !machine.acceptsReload { return [] }  // shutting down: nobody waits any more
             nextProbe = .now + .seconds(1)
             defer { lastProbeAnswer = answer }
-            guard answer != lastProbeAnswer, case .notYet(let reason) = answer else { return [] }
-            return [.log("waiting for the database: \(reason)")]
+            guard answer != lastProbeAnswer, case .notYet(let why) = answer else { return [] }
+            return [.log("waiting for the database: \(why)")]
         }
         databaseReady = true
-        nextProbe = nil
         return machine.databaseBecameReady(now: .now)
     }
 
     private func waitForEvent() {
         var timeout: Int32 = -1
-        if let deadline = [machine.nextDeadline, nextProbe].compactMap({ $0 }).min() {
+        // While a probe is out its exit (SIGCHLD) is what wakes the loop, not the probe timer.
+        if let deadline = [machine.nextDeadline, probe == nil ? nextProbe : nil].compactMap({ $0 }).min() {
             let remaining = deadline - .now
             timeout = remaining <= .zero ? 0 : Int32(min(remaining.seconds * 1000 + 1, 3_600_000))
         }
@@ -129,6 +146,10 @@ public struct Supervisor {
         while true {
             let pid = waitpid(-1, &status, WNOHANG)
             if pid <= 0 { break }
+            if pid == probe {
+                actions += probeEnded(ExitReason(waitStatus: status))
+                continue
+            }
             actions += machine.childExited(pid: pid, reason: ExitReason(waitStatus: status), now: .now)
         }
         return actions
@@ -150,6 +171,7 @@ public struct Supervisor {
             case .log(let message):
                 Log.write(message)
             case .exit(let code, let removeSharedMemory):
+                if let probe { kill(probe, SIGKILL) }
                 if removeSharedMemory { sharedMemory.removeIfEmpty() }
                 unlink(StatusFile.path(dataDirectory: dataDirectory))
                 pidFile.remove()

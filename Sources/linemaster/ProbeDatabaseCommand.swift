@@ -1,0 +1,25 @@
+import ArgumentParser
+import Supervision
+import WorkerRuntime
+
+/// `linemaster probe-database`: run by the supervisor as a child with the `database` capability,
+/// asks once whether the database accepts connections and exits with the answer (see
+/// `DatabaseProbe`), so that the supervisor's loop never waits on the network.
+struct ProbeDatabaseCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "probe-database",
+        abstract: "Ask once whether the granted database accepts connections (run by the supervisor).",
+        shouldDisplay: false)
+
+    func run() throws {
+        let worker = Worker.start()
+        do {
+            throw ExitCode(DatabaseProbe(conninfo: try worker.database().url).ask().exitStatus)
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            worker.log("\(error)")
+            throw ExitCode(1)
+        }
+    }
+}
