@@ -64,30 +64,37 @@ struct RowEncoder {
         }
     }
 
+    /// Tags as a JSON object of strings, less those that fill a column.
     private func appendTags(_ row: PointRecordView, as type: ColumnType, into buffer: ByteBuffer) {
-        let field = buffer.beginField()
-        if type == .jsonb { buffer.append(1) }
-        buffer.append(UInt8(ascii: "{"))
-        var first = true
-        row.forEachTag { key, value in
-            if let c = shape.keyColumn(named: key), case .tag? = slots[c] { return }
-            buffer.appendJSONMember(key, first: &first)
-            buffer.appendJSONString(value)
+        appendObject(as: type, into: buffer) { first in
+            row.forEachTag { key, value in
+                if let c = shape.keyColumn(named: key), case .tag? = slots[c] { return }
+                buffer.appendJSONMember(key, first: &first)
+                buffer.appendJSONString(value)
+            }
         }
-        buffer.append(UInt8(ascii: "}"))
-        buffer.endField(field)
     }
 
+    /// Fields as a JSON object of typed values, less those that fill a column.
     private func appendFields(_ row: PointRecordView, as type: ColumnType, into buffer: ByteBuffer) {
+        appendObject(as: type, into: buffer) { first in
+            row.forEachField { key, value in
+                if let c = shape.keyColumn(named: key), case .field? = slots[c] { return }
+                buffer.appendJSONMember(key, first: &first)
+                buffer.appendJSONValue(value)
+            }
+        }
+    }
+
+    /// One json or jsonb field holding an object: `{`, the members, `}`; `first` tells a member
+    /// whether it needs a comma before it.
+    @inline(__always)
+    private func appendObject(as type: ColumnType, into buffer: ByteBuffer, members: (inout Bool) -> Void) {
         let field = buffer.beginField()
-        if type == .jsonb { buffer.append(1) }
+        if type == .jsonb { buffer.append(1) }  // jsonb's binary format: version 1, then the text
         buffer.append(UInt8(ascii: "{"))
         var first = true
-        row.forEachField { key, value in
-            if let c = shape.keyColumn(named: key), case .field? = slots[c] { return }
-            buffer.appendJSONMember(key, first: &first)
-            buffer.appendJSONValue(value)
-        }
+        members(&first)
         buffer.append(UInt8(ascii: "}"))
         buffer.endField(field)
     }
