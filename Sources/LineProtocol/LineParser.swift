@@ -18,16 +18,12 @@ public final class LineParser {
     /// The unit of the timestamps in the input.
     public let precision: Precision
 
-    private var tags: UnsafeMutablePointer<RawTag>
-    private var tagCapacity = 16
-    private var fields: UnsafeMutablePointer<RawField>
-    private var fieldCapacity = 16
+    private var tags = ScratchArray<RawTag>(capacity: 16)
+    private var fields = ScratchArray<RawField>(capacity: 16)
 
     /// Creates a parser for timestamps in `precision`.
     public init(precision: Precision = .nanoseconds) {
         self.precision = precision
-        tags = .allocate(capacity: tagCapacity)
-        fields = .allocate(capacity: fieldCapacity)
     }
 
     deinit {
@@ -55,12 +51,10 @@ public final class LineParser {
         guard let base = input.baseAddress, input.count > 0 else { return }
         var scanner = Scanner(
             p: base.assumingMemoryBound(to: UInt8.self), end: input.count, table: ByteClass.table,
-            tags: tags, tagCapacity: tagCapacity, fields: fields, fieldCapacity: fieldCapacity)
+            tags: tags, fields: fields)
         defer {
             tags = scanner.tags
-            tagCapacity = scanner.tagCapacity
             fields = scanner.fields
-            fieldCapacity = scanner.fieldCapacity
         }
         let defaultTime = precision.truncate(defaultTime)
         var line = firstLine
@@ -96,15 +90,15 @@ extension Scanner {
             try scanLineEnd()
             time = defaultTime
         }
-        if tagCount > 1, let duplicate = duplicateTagKey() {
-            let key = tags[duplicate].key.raw
+        if tags.count > 1, let duplicate = duplicateTagKey() {
+            let key = tags.elements[duplicate].key.raw
             let start = key.baseAddress! - p
             throw ScanFailure(.duplicateTagKey(start..<start + key.count), at: start, resume: pos)
         }
         return PointView(
             measurement: measurement,
-            tags: PointView.Tags(storage: UnsafeBufferPointer(start: tags, count: tagCount)),
-            fields: PointView.Fields(storage: UnsafeBufferPointer(start: fields, count: fieldCount)),
+            tags: PointView.Tags(storage: tags.elements),
+            fields: PointView.Fields(storage: fields.elements),
             time: time,
             line: line)
     }

@@ -2,7 +2,7 @@ extension Scanner {
     /// Reads the field set. Returns `true` when a space follows it (a timestamp may come next).
     @inline(__always)
     mutating func scanFields() throws(ScanFailure) -> Bool {
-        fieldCount = 0
+        fields.removeAll()
         while true {
             let keyStart = pos
             let key = scanElement(stop: ByteClass.keyStop, escapable: ByteClass.nameEscapable)
@@ -14,7 +14,7 @@ extension Scanner {
             if key.nonASCII { try checkUTF8(keyStart, keyEnd, .fieldKey) }
             pos += 1
             let value = try scanFieldValue(key: keyStart..<keyEnd)
-            appendField(RawField(key: element(keyStart, keyEnd, escaped: key.escaped, .name), value: value))
+            fields.append(RawField(key: element(keyStart, keyEnd, escaped: key.escaped, .name), value: value))
             guard pos < end else { return false }
             switch p[pos] {
             case UInt8(ascii: ","): pos += 1
@@ -23,21 +23,6 @@ extension Scanner {
             default: throw ScanFailure(.unexpectedAfterFieldValue(p[pos]), at: pos)
             }
         }
-    }
-
-    @inline(__always)
-    mutating func appendField(_ field: RawField) {
-        if fieldCount == fieldCapacity { growFields() }
-        (fields + fieldCount).initialize(to: field)
-        fieldCount += 1
-    }
-
-    mutating func growFields() {
-        let bigger = UnsafeMutablePointer<RawField>.allocate(capacity: fieldCapacity * 2)
-        bigger.moveInitialize(from: fields, count: fieldCount)
-        fields.deallocate()
-        fields = bigger
-        fieldCapacity *= 2
     }
 
     /// Reads one field value: a quoted string, or a token up to `,`, space or end of line whose

@@ -2,7 +2,7 @@ extension Scanner {
     /// Reads `,key=value` pairs up to the space before the field set.
     @inline(__always)
     mutating func scanTags() throws(ScanFailure) {
-        tagCount = 0
+        tags.removeAll()
         while pos < end && p[pos] == UInt8(ascii: ",") {
             pos += 1
             let keyStart = pos
@@ -18,7 +18,7 @@ extension Scanner {
             if pos == valueStart { throw ScanFailure(.expectedTagValue(key: keyStart..<keyEnd), at: pos) }
             if key.nonASCII { try checkUTF8(keyStart, keyEnd, .tagKey) }
             if value.nonASCII { try checkUTF8(valueStart, pos, .tagValue) }
-            appendTag(RawTag(
+            tags.append(RawTag(
                 key: element(keyStart, keyEnd, escaped: key.escaped, .name),
                 value: element(valueStart, pos, escaped: value.escaped, .name)))
         }
@@ -28,27 +28,12 @@ extension Scanner {
         skipSpaces()
     }
 
-    @inline(__always)
-    mutating func appendTag(_ tag: RawTag) {
-        if tagCount == tagCapacity { growTags() }
-        (tags + tagCount).initialize(to: tag)
-        tagCount += 1
-    }
-
-    mutating func growTags() {
-        let bigger = UnsafeMutablePointer<RawTag>.allocate(capacity: tagCapacity * 2)
-        bigger.moveInitialize(from: tags, count: tagCount)
-        tags.deallocate()
-        tags = bigger
-        tagCapacity *= 2
-    }
-
     /// The index of the first tag whose key repeats an earlier one, if any (keys compared unescaped).
     func duplicateTagKey() -> Int? {
-        let keys = UnsafeBufferPointer(start: tags, count: tagCount)
-        if tagCount < 2 { return nil }
-        if tagCount > 32 { return duplicateTagKeyBySorting(keys) }
-        for i in 1..<tagCount {
+        let keys = tags.elements
+        if keys.count < 2 { return nil }
+        if keys.count > 32 { return duplicateTagKeyBySorting(keys) }
+        for i in 1..<keys.count {
             let a = keys[i].key
             for j in 0..<i {
                 let b = keys[j].key

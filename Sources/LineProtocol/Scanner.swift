@@ -7,12 +7,8 @@ struct Scanner {
     let table: UnsafePointer<UInt16>
     var pos = 0
 
-    var tags: UnsafeMutablePointer<RawTag>
-    var tagCapacity: Int
-    var tagCount = 0
-    var fields: UnsafeMutablePointer<RawField>
-    var fieldCapacity: Int
-    var fieldCount = 0
+    var tags: ScratchArray<RawTag>
+    var fields: ScratchArray<RawField>
     /// Line feeds inside quoted strings of the current line (for line numbers).
     var newlinesInStrings = 0
 
