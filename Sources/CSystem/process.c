@@ -8,9 +8,6 @@
 #include <sys/prctl.h>
 #include <unistd.h>
 
-int lm_set_parent_death_signal(int sig) { return prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0); }
-
-int lm_set_thread_name(const char *name) { return prctl(PR_SET_NAME, name, 0, 0, 0); }
 
 // Runs in the forked child: only async-signal-safe calls until execve.
 static void child_exec(const char *path, char *const argv[], char *const envp[],

@@ -6,10 +6,11 @@ import WorkerRuntime
 /// Writes the records of one claimed batch exactly once.
 ///
 /// After a crash, a batch may come back that an inserter had already committed (it died before
-/// releasing it), possibly merged with records nobody wrote. So the ledger is asked which of the
-/// batch's sequence numbers are stored already, and only the runs between them are written, each
-/// with its own ledger entry (see ``UnstoredRuns``). If another inserter commits an overlapping
-/// range meanwhile, the sink reports `alreadyCommitted` and the run is looked at again.
+/// releasing it), possibly merged with records nobody wrote. The ledger then refuses the batch's
+/// range, so it is asked which of the batch's sequence numbers are stored already, and only the
+/// runs between them are written, each with its own ledger entry (see ``UnstoredRuns``). If
+/// another inserter commits an overlapping range meanwhile, the sink reports `alreadyCommitted`
+/// and the run is looked at again.
 struct BatchStore {
     let sink: PostgresSink
     let epoch: UInt64
@@ -23,7 +24,11 @@ struct BatchStore {
     }
 
     func write() throws {
-        var pending = [entries()[...]]
+        let batch = entries()[...]
+        // Only a batch handed out again after a crash can be stored already: write it whole, and
+        // ask the ledger what to leave out only when it refuses the range.
+        guard !batch.isEmpty, try !write(batch) else { return }
+        var pending = [batch]
         var lookedAgain = 0
         while let chunk = pending.popLast() {
             guard let first = chunk.first, let last = chunk.last else { continue }
@@ -70,11 +75,11 @@ struct BatchStore {
         return entries
     }
 
-    /// `cpu` when every row is of one measurement, `3 tables` otherwise.
+    /// `cpu` when every row is of one measurement, `several tables` otherwise.
     private static func describeTables(_ run: ArraySlice<Entry>) -> String {
         guard let first = run.first?.row.measurement else { return "" }
-        let others = run.filter { !$0.row.measurement.elementsEqual(first) }
-        return others.isEmpty ? String(decoding: first, as: UTF8.self) : "several tables"
+        let mixed = run.contains { !$0.row.measurement.elementsEqual(first) }
+        return mixed ? "several tables" : String(decoding: first, as: UTF8.self)
     }
 }
 

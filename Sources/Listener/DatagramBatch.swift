@@ -2,7 +2,7 @@ import CSystem
 
 /// Buffers for receiving many datagrams with one recvmmsg call, each up to the largest UDP payload.
 struct DatagramBatch: ~Copyable {
-    /// 65535 bytes of IP packet, less the IPv4 and UDP headers: the largest datagram there is.
+    /// 64 KiB: more than the largest UDP payload over IPv4 (65,507 bytes) or IPv6 (65,527).
     static let datagramCapacity = 65_536
     let capacity: Int
     private let buffers: UnsafeMutablePointer<UInt8>

@@ -23,7 +23,8 @@ public struct ListenerOptions: Sendable {
 
 /// The listener worker: receives datagrams, parses every line, and publishes each accepted point
 /// into the ring as a ``PointRecord``. A bad line costs that line only; a full ring costs the new
-/// row, counted as dropped. Nothing here blocks but `poll`.
+/// row, counted as dropped. It waits only for datagrams (in recvmmsg, or poll for several sockets),
+/// and for half a millisecond after a small batch.
 public final class UDPListener {
     private let worker: Worker
     private let ring: SharedRing

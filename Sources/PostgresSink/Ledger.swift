@@ -60,7 +60,7 @@ struct Ledger {
             [String(range.epoch), String(range.firstSeq), String(range.lastSeq), String(rows)])
     }
 
-    /// Deletes the ranges of epochs before `epoch`, and those of `epoch` that end before `seq`.
+    /// Deletes the ranges of `epoch` that end before `seq` (other epochs may be other rings').
     func forget(epoch: UInt64, before seq: UInt64, on connection: Connection) throws(StatementFailure) {
         try connection.query(
             "DELETE FROM \(qualifiedName) WHERE epoch = $1 AND last_seq < $2",

@@ -1,5 +1,5 @@
 /// Why a batch was not committed. Rows the server refuses one by one are never thrown: they go to
-/// the rejects table (``BatchOutcome/rejects``) and the rest of the batch is committed.
+/// the rejects table (``BatchOutcome/rejected``) and the rest of the batch is committed.
 public enum SinkError: Error, CustomStringConvertible, Equatable {
     /// The connection failed or broke (server down, restarting, network). Nothing of the batch was
     /// committed: keep the rows in the ring and retry with backoff; the sink reconnects on the next call.

@@ -23,11 +23,11 @@ import Glibc
 ///
 /// // listener:
 /// let ring = try SharedRing.attach(fd: inheritedFd)
-/// if case .published = ring.tryPublish(serializedPoint) { stats.add(to: .rowsPublished) }
-/// else { stats.add(to: .rowsDropped) }
+/// let result = ring.tryPublish(byteCount: size) { record in encode(point, into: record) }
+/// // .published(sequence:) or dropped (the ring is full); count them once per datagram batch
 ///
 /// // inserter:
-/// while let batch = ring.claim(maxRecords: 5000, maxBytes: 4 << 20, timeout: .seconds(1)) {
+/// while let batch = ring.claim(maxRecords: 5000, timeout: .seconds(1)) {
 ///     // COPY the records whose sequence is in no ledger range, and insert the ledger row
 ///     // (batch.epoch, batch.firstSequence, batch.lastSequence), in one transaction; then:
 ///     ring.release(batch)

@@ -108,9 +108,12 @@ public enum WorkerEnvironment {
     public static let database = "LINEMASTER_DATABASE_FD"
 }
 
-/// A capability the supervisor grants through the worker's `flags`.
-public enum Capability: String, Sendable {
+/// A capability the supervisor grants through the worker's `flags` (the config calls it a flag).
+public enum Capability: String, CaseIterable, Sendable {
+    /// The worker receives the shared-memory segment. A crash of such a worker
+    /// may have corrupted the segment, so it triggers a crash restart of all of them.
     case sharedMemory = "shared-memory"
+    /// The worker receives the database connection settings. Requires `sharedMemory`.
     case database
 }
 

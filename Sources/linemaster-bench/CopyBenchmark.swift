@@ -54,9 +54,9 @@ struct CopyBenchmark: ParsableCommand {
                 for sinkTurn in run % 2 == 0 ? [true, false] : [false, true] {
                     try psql.run("CHECKPOINT")
                     if sinkTurn {
-                        let cpuStart = seconds(CLOCK_PROCESS_CPUTIME_ID)
+                        let cpuStart = clockSeconds(CLOCK_PROCESS_CPUTIME_ID)
                         sinkBest = min(sinkBest, try time { try records.write(to: sink, batchRows: batchRows, epoch: UInt64(run)) })
-                        sinkCPU = min(sinkCPU, seconds(CLOCK_PROCESS_CPUTIME_ID) - cpuStart)
+                        sinkCPU = min(sinkCPU, clockSeconds(CLOCK_PROCESS_CPUTIME_ID) - cpuStart)
                     } else {
                         psqlBest = min(psqlBest, try time { try psql.run("\\copy \(schema).cpu_psql FROM '\(file)'") })
                     }
@@ -65,17 +65,17 @@ struct CopyBenchmark: ParsableCommand {
             let same = try psql.query("SELECT (SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM \(schema).cpu t) = (SELECT md5(string_agg(t::text, ',' ORDER BY t::text)) FROM \(schema).cpu_psql t)")
             let sinkRate = Double(records.count) / sinkBest, psqlRate = Double(records.count) / psqlBest
             print(layout.rawValue.padding(to: 6),
-                  "sink \(Int(sinkRate)) rows/s (\(format(sinkBest)) s, client CPU \(format(sinkCPU)) s),",
-                  "psql \\copy \(Int(psqlRate)) rows/s (\(format(psqlBest)) s),",
-                  "ratio \(format(sinkRate / psqlRate)),",
+                  "sink \(Int(sinkRate)) rows/s (\(twoDecimals(sinkBest)) s, client CPU \(twoDecimals(sinkCPU)) s),",
+                  "psql \\copy \(Int(psqlRate)) rows/s (\(twoDecimals(psqlBest)) s),",
+                  "ratio \(twoDecimals(sinkRate / psqlRate)),",
                   "same rows: \(same == "t" ? "yes" : "NO")")
         }
     }
 
     private func time(_ body: () throws -> Void) throws -> Double {
-        let start = seconds(CLOCK_MONOTONIC)
+        let start = clockSeconds(CLOCK_MONOTONIC)
         try body()
-        return seconds(CLOCK_MONOTONIC) - start
+        return clockSeconds(CLOCK_MONOTONIC) - start
     }
 }
 
@@ -230,13 +230,3 @@ extension String {
     }
 }
 
-private func seconds(_ clock: clockid_t) -> Double {
-    var ts = timespec()
-    clock_gettime(clock, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-private func format(_ x: Double) -> String {
-    let hundredths = Int((x * 100).rounded())
-    return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
-}

@@ -44,10 +44,10 @@ struct ParseBenchmark: ParsableCommand {
             cpuSeconds.sort()
             let mb = Double(corpus.count) / 1e6
             print(name + String(repeating: " ", count: max(0, 10 - name.count)),
-                  "best \(format(Double(lines) / seconds[0] / 1e6)) M lines/s \(format(mb / seconds[0])) MB/s,",
-                  "median \(format(Double(lines) / seconds[seconds.count / 2] / 1e6)) M lines/s,",
-                  "best per CPU second \(format(Double(lines) / cpuSeconds[0] / 1e6)) M lines/s,",
-                  "\(format(Double(corpus.count) / Double(lines))) bytes/line (checksum \(checksum % 1000))")
+                  "best \(twoDecimals(Double(lines) / seconds[0] / 1e6)) M lines/s \(twoDecimals(mb / seconds[0])) MB/s,",
+                  "median \(twoDecimals(Double(lines) / seconds[seconds.count / 2] / 1e6)) M lines/s,",
+                  "best per CPU second \(twoDecimals(Double(lines) / cpuSeconds[0] / 1e6)) M lines/s,",
+                  "\(twoDecimals(Double(corpus.count) / Double(lines))) bytes/line (checksum \(checksum % 1000))")
         }
     }
 
@@ -76,17 +76,6 @@ struct ParseBenchmark: ParsableCommand {
         precondition(errors == 0, "the corpus has \(errors) rejected lines")
         return sum
     }
-}
-
-private func clockSeconds(_ clock: clockid_t) -> Double {
-    var ts = timespec()
-    clock_gettime(clock, &ts)
-    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
-}
-
-private func format(_ x: Double) -> String {
-    let hundredths = Int((x * 100).rounded())
-    return "\(hundredths / 100).\(hundredths % 100 < 10 ? "0" : "")\(hundredths % 100)"
 }
 
 /// The benchmark's inputs, generated deterministically.

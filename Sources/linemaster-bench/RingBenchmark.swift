@@ -55,7 +55,7 @@ struct RingBenchmark: ParsableCommand {
         let ready = ring.workerStats(slot: 0)
         while ready.pid == nil { usleep(100) }
 
-        let start = monotonicSeconds()
+        let start = clockSeconds(CLOCK_MONOTONIC)
         var bytes = 0, fullRetries = 0
         for i in 0 ..< rows {
             payloads[i & 63].withUnsafeBytes { payload in
@@ -69,13 +69,13 @@ struct RingBenchmark: ParsableCommand {
         }
         var status: Int32 = 0
         waitpid(consumer, &status, 0)
-        let seconds = monotonicSeconds() - start
+        let seconds = clockSeconds(CLOCK_MONOTONIC) - start
         guard status == 0 else { throw ValidationError("the consumer failed (wait status \(status))") }
 
         let rate = Double(rows) / seconds
         print("ring handoff, 2 processes: \(rows) rows of \(recordSize)-\(recordSize + 40) bytes, batches of up to \(batch)")
         let megabytes = Double(bytes) / seconds / 1e6
-        print("  \(fixed(seconds)) s, \(fixed(rate / 1e6)) M rows/s, \(fixed(megabytes)) MB/s of payload, "
+        print("  \(twoDecimals(seconds)) s, \(twoDecimals(rate / 1e6)) M rows/s, \(twoDecimals(megabytes)) MB/s of payload, "
             + "\(fullRetries) full-ring retries")
     }
 
@@ -102,18 +102,5 @@ struct RingBenchmark: ParsableCommand {
         let result = posix_spawn(&pid, path, nil, nil, argv, environ)
         guard result == 0 else { throw ValidationError("posix_spawn: \(String(cString: strerror(result)))") }
         return pid
-    }
-
-    /// `value` with two decimals.
-    private func fixed(_ value: Double) -> String {
-        let hundredths = Int((value * 100).rounded())
-        let fraction = hundredths % 100
-        return "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
-    }
-
-    private func monotonicSeconds() -> Double {
-        var now = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &now)
-        return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
     }
 }

@@ -13,13 +13,11 @@ struct ProbeDatabaseCommand: ParsableCommand {
 
     func run() throws {
         let worker = Worker.start()
-        do {
-            throw ExitCode(DatabaseProbe(conninfo: try worker.database().url).ask().exitStatus)
-        } catch let error as ExitCode {
-            throw error
-        } catch {
+        let grant: DatabaseGrant
+        do { grant = try worker.database() } catch {
             worker.log("\(error)")
             throw ExitCode(1)
         }
+        throw ExitCode(DatabaseProbe(conninfo: grant.url).ask().rawValue)
     }
 }

@@ -1,4 +1,4 @@
-// Process control that Swift cannot express: wait-status macros, prctl, signalfd, spawn.
+// Process control that Swift cannot express: signalfd, spawn, malloc tuning.
 #ifndef LM_PROCESS_H
 #define LM_PROCESS_H
 
@@ -7,16 +7,6 @@
 #include <sys/types.h>
 #include <sys/wait.h>
 
-static inline int lm_wifexited(int status) { return WIFEXITED(status); }
-static inline int lm_wexitstatus(int status) { return WEXITSTATUS(status); }
-static inline int lm_wifsignaled(int status) { return WIFSIGNALED(status); }
-static inline int lm_wtermsig(int status) { return WTERMSIG(status); }
-
-/// prctl(PR_SET_PDEATHSIG, sig); returns 0 or -1 with errno.
-int lm_set_parent_death_signal(int sig);
-
-/// prctl(PR_SET_NAME, name): the 15-character name shown by `ps -o comm` and `top`.
-int lm_set_thread_name(const char *name);
 
 /// Starts `path` with `argv` and `envp` in a new process group, with every signal at its default
 /// disposition and unblocked, and `parent_death_signal` delivered if the caller dies.

@@ -1,3 +1,5 @@
+import WorkerRuntime
+
 /// The whole configuration of one linemaster instance, as read from its TOML file.
 ///
 /// Every section is a small value type, so that a reload can compare old and new with `==`.
@@ -112,14 +114,8 @@ extension WorkerSpec {
     }
 }
 
-/// A capability the supervisor grants a worker.
-public enum WorkerFlag: String, CaseIterable, Sendable {
-    /// The worker receives the shared-memory segment. A crash of such a worker
-    /// may have corrupted the segment, so it triggers a crash restart of all of them.
-    case sharedMemory = "shared-memory"
-    /// The worker receives the database connection settings. Requires `sharedMemory`.
-    case database
-}
+/// A worker's `flags` entry: the capability the runtime checks on the worker's side.
+public typealias WorkerFlag = Capability
 
 /// When a worker may start.
 public enum StartCondition: String, Sendable {

@@ -15,10 +15,23 @@ public struct DatabaseProbe {
         self.conninfo = conninfo
     }
 
-    /// What PQping answered, for the log (never the connection string: it may hold a password).
-    public enum Answer: Equatable, Sendable {
-        case accepting
-        case notYet(String)
+    /// What PQping answered; a probe exits with the raw value as its status.
+    public enum Answer: Int32, Equatable, Sendable {
+        case accepting = 0
+        case rejecting = 3
+        case noResponse = 4
+        case unusableSettings = 5
+
+        /// Why the database is not ready yet, for the log (never the connection string: it may
+        /// hold a password); nil when it is.
+        var reason: String? {
+            switch self {
+            case .accepting: return nil
+            case .rejecting: return "the server is up but rejects connections (starting up or shutting down)"
+            case .noResponse: return "no server answers at the configured address"
+            case .unusableSettings: return "the connection settings are unusable: check [database] url"
+            }
+        }
     }
 
     /// The child the supervisor starts to ask: `linemaster probe-database`, shown in ps as
@@ -40,37 +53,12 @@ public struct DatabaseProbe {
         }
     }
 
-    private static let reasons: [Int32: String] = [
-        3: "the server is up but rejects connections (starting up or shutting down)",
-        4: "no server answers at the configured address",
-        5: "the connection settings are unusable: check [database] url",
-    ]
-
     private static func answer(_ ping: PGPing) -> Answer {
         switch ping {
         case PQPING_OK: return .accepting
-        case PQPING_REJECT: return .notYet(reasons[3]!)
-        case PQPING_NO_RESPONSE: return .notYet(reasons[4]!)
-        default: return .notYet(reasons[5]!)
-        }
-    }
-}
-
-extension DatabaseProbe.Answer {
-    /// The probe's exit status: 0 when the server accepts connections, 3 to 5 for why not.
-    public var exitStatus: Int32 {
-        switch self {
-        case .accepting: return 0
-        case .notYet(let reason): return DatabaseProbe.reasons.first { $0.value == reason }?.key ?? 5
-        }
-    }
-
-    /// The answer a probe gave by how it ended.
-    init(probeEnded reason: ExitReason) {
-        switch reason {
-        case .exited(0): self = .accepting
-        case .exited(let status) where DatabaseProbe.reasons[status] != nil: self = .notYet(DatabaseProbe.reasons[status]!)
-        default: self = .notYet("the database probe failed (\(reason)); see its log line above")
+        case PQPING_REJECT: return .rejecting
+        case PQPING_NO_RESPONSE: return .noResponse
+        default: return .unusableSettings
         }
     }
 }

@@ -19,9 +19,9 @@ public struct Supervisor {
     private var nextProbe: ContinuousClock.Instant? = .now
     /// The `linemaster probe-database` child asking right now.
     private var probe: pid_t?
-    private var databaseReady = false
-    /// Logged when it changes, so that a database that never comes is visible without flooding the log.
-    private var lastProbeAnswer: DatabaseProbe.Answer?
+    /// Why the database is not ready, logged when it changes, so that a database that never comes
+    /// is visible without flooding the log.
+    private var lastProbeWhy: String?
 
     /// Where database workers connect: `[database] url`, or the embedded server.
     private var conninfo: String {
@@ -92,18 +92,17 @@ public struct Supervisor {
     }
 
     /// Reads the probe's answer from how it ended: ready, or another probe in a second.
-    private mutating func probeEnded(_ reason: ExitReason) -> [SupervisorAction] {
+    private mutating func probeEnded(_ ending: ExitReason) -> [SupervisorAction] {
         probe = nil
-        let answer = DatabaseProbe.Answer(probeEnded: reason)
-        guard answer == .accepting else {
-            if !machine.acceptsReload { return [] }  // shutting down: nobody waits any more
-            nextProbe = .now + .seconds(1)
-            defer { lastProbeAnswer = answer }
-            guard answer != lastProbeAnswer, case .notYet(let why) = answer else { return [] }
-            return [.log("waiting for the database: \(why)")]
+        if case .exited(let status) = ending, DatabaseProbe.Answer(rawValue: status) == .accepting {
+            return machine.databaseBecameReady(now: .now)
         }
-        databaseReady = true
-        return machine.databaseBecameReady(now: .now)
+        guard machine.acceptsReload else { return [] }  // shutting down: nobody waits any more
+        nextProbe = .now + .seconds(1)
+        var why = "the database probe failed (\(ending)); see its log line above"
+        if case .exited(let status) = ending, let reason = DatabaseProbe.Answer(rawValue: status)?.reason { why = reason }
+        defer { lastProbeWhy = why }
+        return why == lastProbeWhy ? [] : [.log("waiting for the database: \(why)")]
     }
 
     private func waitForEvent() {
@@ -132,7 +131,7 @@ public struct Supervisor {
         guard machine.acceptsReload else { return [.log("received SIGHUP during shutdown: ignored")] }
         do {
             let actions = machine.reload(try LinemasterConfig.load(path: machine.config.path), now: .now)
-            if !databaseReady { nextProbe = .now }
+            if !machine.databaseReady { nextProbe = .now }
             return actions
         } catch {
             return [.log("received SIGHUP; the configuration file has errors, keeping the current one:\n\(error)")]

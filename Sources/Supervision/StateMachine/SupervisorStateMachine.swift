@@ -29,7 +29,8 @@ public struct SupervisorStateMachine {
     public internal(set) var config: LinemasterConfig
     var state: State = .initial
     var slots: [WorkerSlot] = []
-    var databaseReady = false
+    /// Whether the database has accepted connections (``databaseBecameReady(now:)``).
+    public private(set) var databaseReady = false
 
     public init(config: LinemasterConfig) {
         self.config = config
@@ -108,7 +109,7 @@ public struct SupervisorStateMachine {
     public mutating func spawnFailed(instance: String, reason: String, now: ContinuousClock.Instant) -> [SupervisorAction] {
         guard let i = slots.firstIndex(where: { $0.instanceName == instance }) else { return [] }
         return [.log("could not start worker \"\(instance)\": \(reason)")]
-            + scheduleRestart(i, after: nil, ranFor: nil, now: now)
+            + scheduleRestart(i, ranFor: nil, now: now)
     }
 }
 
@@ -142,10 +143,10 @@ extension SupervisorStateMachine {
             slots[i].phase = .stopped
             return [.log("\(exited); finished, not restarted")]
         case .exited(1):
-            return [.log(exited)] + scheduleRestart(i, after: reason, ranFor: ranFor, now: now)
+            return [.log(exited)] + scheduleRestart(i, ranFor: ranFor, now: now)
         default:
             guard slots[i].usesSharedMemory else {
-                return [.log("\(exited): crashed")] + scheduleRestart(i, after: reason, ranFor: ranFor, now: now)
+                return [.log("\(exited): crashed")] + scheduleRestart(i, ranFor: ranFor, now: now)
             }
             let crash = [SupervisorAction.log("\(exited): crashed with shared memory attached")]
             guard config.supervisor.restartAfterCrash else {
@@ -153,7 +154,7 @@ extension SupervisorStateMachine {
                 return crash + [.log("restart_after_crash is off: shutting down")]
                     + beginShutdown(.immediate, exitCode: 1, now: now)
             }
-            return crash + scheduleRestart(i, after: reason, ranFor: ranFor, now: now) + beginCrashRecovery(now: now)
+            return crash + scheduleRestart(i, ranFor: ranFor, now: now) + beginCrashRecovery(now: now)
         }
     }
 
@@ -180,10 +181,10 @@ extension SupervisorStateMachine {
         return actions
     }
 
-    private mutating func scheduleRestart(_ i: Int, after reason: ExitReason?, ranFor: Duration?, now: ContinuousClock.Instant) -> [SupervisorAction] {
+    private mutating func scheduleRestart(_ i: Int, ranFor: Duration?, now: ContinuousClock.Instant) -> [SupervisorAction] {
         let settings = config.supervisor
         let name = "worker \"\(slots[i].instanceName)\""
-        guard let delay = slots[i].scheduleRestart(after: reason, ranFor: ranFor, now: now, settings: settings) else {
+        guard let delay = slots[i].scheduleRestart(ranFor: ranFor, now: now, settings: settings) else {
             if slots[i].phase == .failed {
                 return [.log("\(name) restarted more than \(settings.maxRestarts) times within \(settings.restartWindow): marked failed until the next reload")]
             }

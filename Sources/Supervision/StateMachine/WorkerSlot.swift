@@ -99,10 +99,7 @@ extension WorkerSlot {
     /// Records a failure and decides when to try again: the delay doubles with each consecutive
     /// failure up to `maxRestartDelay`, and more than `maxRestarts` restarts within
     /// `restartWindow` mark the worker failed, so that a broken worker cannot flood the machine.
-    mutating func scheduleRestart(
-        after exitReason: ExitReason?, ranFor: Duration?, now: ContinuousClock.Instant, settings: SupervisorSettings
-    ) -> Duration? {
-        lastExit = exitReason ?? lastExit
+    mutating func scheduleRestart(ranFor: Duration?, now: ContinuousClock.Instant, settings: SupervisorSettings) -> Duration? {
         guard case .after(let base) = spec.restart else {
             phase = .stopped
             return nil
