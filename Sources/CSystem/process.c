@@ -9,9 +9,27 @@
 #include <unistd.h>
 
 
+// Moves fds[i] to 3 + i. Each goes first to a close-on-exec copy above every target, so that
+// placing one never overwrites another still to be placed. Async-signal-safe.
+static void place_fds(const int *fds, int count) {
+    int copies[count > 0 ? count : 1];
+    for (int i = 0; i < count; i++) copies[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + count);
+    for (int i = 0; i < count; i++) dup2(copies[i], 3 + i);
+}
+
+// Writes the decimal digits of `pid` and a NUL at `out` (room for 20 characters). Async-signal-safe.
+static void write_pid(char *out, pid_t pid) {
+    char digits[20];
+    int n = 0;
+    unsigned long value = (unsigned long)pid;
+    do { digits[n++] = (char)('0' + value % 10); value /= 10; } while (value > 0);
+    while (n > 0) *out++ = digits[--n];
+    *out = '\0';
+}
+
 // Runs in the forked child: only async-signal-safe calls until execve.
 static void child_exec(const char *path, char *const argv[], char *const envp[],
-                       const int *inherit_fds, int inherit_count, int parent_death_signal,
+                       const int *fds, int fd_count, int listen_pid_entry, int parent_death_signal,
                        pid_t parent, int error_fd) {
     setpgid(0, 0);
     struct sigaction dfl;
@@ -26,7 +44,10 @@ static void child_exec(const char *path, char *const argv[], char *const envp[],
         // The parent may have died before prctl took effect.
         if (getppid() != parent) _exit(1);
     }
-    for (int i = 0; i < inherit_count; i++) fcntl(inherit_fds[i], F_SETFD, 0);
+    // The report pipe too must stay clear of the descriptors being placed.
+    error_fd = fcntl(error_fd, F_DUPFD_CLOEXEC, 3 + fd_count);
+    place_fds(fds, fd_count);
+    if (listen_pid_entry >= 0) write_pid(envp[listen_pid_entry] + sizeof "LISTEN_PID=" - 1, getpid());
     execve(path, argv, envp);
     int err = errno;
     (void)!write(error_fd, &err, sizeof err);
@@ -34,7 +55,7 @@ static void child_exec(const char *path, char *const argv[], char *const envp[],
 }
 
 pid_t lm_spawn(const char *path, char *const argv[], char *const envp[],
-               const int *inherit_fds, int inherit_count, int parent_death_signal) {
+               const int *fds, int fd_count, int listen_pid_entry, int parent_death_signal) {
     // A close-on-exec pipe tells the parent whether execve succeeded (EOF) or why it failed.
     int report[2];
     if (pipe2(report, O_CLOEXEC) != 0) return -1;
@@ -49,7 +70,7 @@ pid_t lm_spawn(const char *path, char *const argv[], char *const envp[],
     }
     if (pid == 0) {
         close(report[0]);
-        child_exec(path, argv, envp, inherit_fds, inherit_count, parent_death_signal, parent, report[1]);
+        child_exec(path, argv, envp, fds, fd_count, listen_pid_entry, parent_death_signal, parent, report[1]);
     }
     close(report[1]);
     int err = 0;

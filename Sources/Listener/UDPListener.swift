@@ -7,9 +7,9 @@ import WorkerRuntime
 
 /// What `linemaster-listener` was asked to do.
 public struct ListenerOptions: Sendable {
-    /// `HOST:PORT` addresses to receive on.
+    /// `HOST:PORT` addresses to bind and receive on, when the supervisor passed no sockets.
     public var addresses: [String]
-    /// Bytes of kernel receive buffer to ask for, per socket.
+    /// Bytes of kernel receive buffer to ask for, per socket it binds itself.
     public var receiveBuffer: Int?
     /// The unit of timestamps in the received lines.
     public var precision: Precision
@@ -41,10 +41,16 @@ public final class UDPListener {
         let ring = try worker.attachRing()
         self.ring = ring
         stats = worker.statSlot.map { ring.workerStats(slot: $0) }
-        sockets = try options.addresses.map { address throws(ListenerError) in
-            try UDPSocket(address: address, receiveBuffer: options.receiveBuffer)
-        }
         parser = LineParser(precision: options.precision)
+        guard worker.sockets.isEmpty else {
+            guard options.addresses.isEmpty else { throw ListenerError.socketsTwice }
+            // Shared by every instance: whichever is free reads the next datagram.
+            sockets = try worker.sockets.map { socket throws(ListenerError) in try UDPSocket(inherited: socket) }
+            return
+        }
+        sockets = try options.addresses.map { address throws(ListenerError) in
+            try UDPSocket(binding: address, receiveBuffer: options.receiveBuffer)
+        }
         if worker.instances > 1 {
             for socket in sockets {
                 do { try socket.spreadDatagrams(over: worker.instances) } catch {
@@ -59,8 +65,10 @@ public final class UDPListener {
         }
     }
 
-    /// Receives until SIGTERM; returns the exit status (0). A lone socket is read with blocking
-    /// receives; several are watched with poll. Either way it wakes at least once a second.
+    /// Receives until SIGTERM or SIGQUIT, publishing every datagram it has read before it
+    /// returns the exit status (``Worker/exitStatus``): what it took from the socket exists
+    /// nowhere else. A lone socket is read with blocking receives; several are watched with poll.
+    /// Either way it wakes at least once a second.
     public func run() throws -> Int32 {
         worker.log("receiving line protocol on udp \(sockets.map(\.address).joined(separator: ", "))")
         var polls = sockets.map { pollfd(fd: $0.fd, events: Int16(POLLIN), revents: 0) }
@@ -89,7 +97,7 @@ public final class UDPListener {
             }
         }
         worker.log("stopping after \(published) rows")
-        return 0
+        return worker.exitStatus
     }
 
     /// Datagrams per receive below which the listener pauses briefly before the next one.

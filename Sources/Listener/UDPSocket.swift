@@ -2,17 +2,34 @@
 import Glibc
 #endif
 import CSystem
+import WorkerRuntime
 
-/// A bound UDP socket, non-blocking, that several listeners can share (SO_REUSEPORT).
+/// A bound UDP socket: one the supervisor passed (shared by every instance of the definition,
+/// and open across their restarts), or one the listener bound itself from `--udp`, with
+/// SO_REUSEPORT so that several listeners can bind the same port.
 public final class UDPSocket {
     public let fd: Int32
     /// The address as given, e.g. `127.0.0.1:8089` or `[::1]:8089`.
     public let address: String
 
+    /// A socket the supervisor bound for the definition's `listen`; it must be a datagram socket.
+    public init(inherited socket: InheritedSocket) throws(ListenerError) {
+        var type: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        guard getsockopt(socket.fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 else {
+            throw .system("descriptor \(socket.fd) (\(socket.name)) passed by the supervisor", errno)
+        }
+        guard type == Int32(SOCK_DGRAM.rawValue) else {
+            throw .notDatagram(socket.name)
+        }
+        fd = socket.fd
+        address = socket.name.hasPrefix("udp://") ? String(socket.name.dropFirst("udp://".count)) : socket.name
+    }
+
     /// Binds `address` (`HOST:PORT`, `[IPv6]:PORT`). With `receiveBuffer`, asks the kernel for that
     /// much buffer; ``grantedReceiveBuffer`` tells what it gave (it may cap the request at
     /// net.core.rmem_max).
-    public init(address: String, receiveBuffer: Int?) throws(ListenerError) {
+    public init(binding address: String, receiveBuffer: Int?) throws(ListenerError) {
         self.address = address
         let (host, port) = try Self.split(address)
         var hints = addrinfo()
@@ -79,11 +96,19 @@ public final class UDPSocket {
 public enum ListenerError: Error, CustomStringConvertible {
     case badAddress(String, String)
     case system(String, Int32)
+    /// The definition's `listen` names a stream (tcp or unix) address.
+    case notDatagram(String)
+    /// Sockets came from the supervisor and from `--udp`.
+    case socketsTwice
 
     public var description: String {
         switch self {
         case .badAddress(let address, let reason): return "bad UDP address \"\(address)\": \(reason)"
         case .system(let call, let err): return "\(call) failed: \(String(cString: strerror(err)))"
+        case .notDatagram(let name):
+            return "\(name) is not a UDP socket: linemaster-listener receives UDP only; list only udp:// addresses in its listen"
+        case .socketsTwice:
+            return "the supervisor passed sockets (listen) and --udp names more: use one of the two"
         }
     }
 }

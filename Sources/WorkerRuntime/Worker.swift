@@ -17,35 +17,59 @@ public final class Worker: @unchecked Sendable {
     public let statSlot: Int?
     /// The supervisor's data directory.
     public let dataDirectory: String?
+    /// The sockets of the definition's `listen` addresses, in their order; empty without any.
+    public let sockets: [InheritedSocket]
     private let sharedMemoryFD: Int32?
     private let databaseGrant: DatabaseGrant?
+    private let onQuit: QuitBehavior
+    private var quitRequested = false
 
-    private init(name: String, instances: Int, statSlot: Int?, dataDirectory: String?, sharedMemoryFD: Int32?, databaseGrant: DatabaseGrant?) {
+    /// What SIGQUIT (the supervisor's crash restart, or an immediate shutdown) does.
+    public enum QuitBehavior: Sendable {
+        /// Exit at once with status 2, as PostgreSQL's quickdie does: the shared memory may be
+        /// damaged, so nothing is cleaned up. Right for a worker that holds nothing of value.
+        case exitAtOnce
+        /// Record it like SIGTERM (``shouldStop()``) and exit 2 once the work in hand is done
+        /// (``exitStatus``): for a worker holding data the sender was told is accepted, such as
+        /// a listener's datagrams, which exist nowhere else once read from the socket.
+        case finishWorkInHand
+    }
+
+    private init(name: String, instances: Int, statSlot: Int?, dataDirectory: String?, sockets: [InheritedSocket],
+                 sharedMemoryFD: Int32?, databaseGrant: DatabaseGrant?, onQuit: QuitBehavior) {
         self.name = name
         self.instances = instances
         self.statSlot = statSlot
         self.dataDirectory = dataDirectory
+        self.sockets = sockets
         self.sharedMemoryFD = sharedMemoryFD
         self.databaseGrant = databaseGrant
+        self.onQuit = onQuit
     }
 
-    /// Reads the worker's environment, starts watching the death pipe (the process exits with
-    /// status 1 once the supervisor is gone), records SIGTERM, SIGHUP and SIGINT as flags, makes
-    /// SIGQUIT exit at once with status 2, and sets the title to `linemaster: NAME`. Outside a supervisor the name is the program's.
-    public static func start() -> Worker {
+    /// Reads the worker's environment and its inherited sockets, starts watching the death pipe
+    /// (the process exits with status 1 once the supervisor is gone), records SIGTERM, SIGHUP and
+    /// SIGINT as flags, handles SIGQUIT as `onQuit` says, and sets the title to `linemaster: NAME`.
+    /// Outside a supervisor the name is the program's.
+    public static func start(onQuit: QuitBehavior = .exitAtOnce) -> Worker {
         _ = CommandLine.arguments
         let name = environment(WorkerEnvironment.name) ?? String(CommandLine.arguments[0].split(separator: "/").last ?? "worker")
         let worker = Worker(
             name: name, instances: environment(WorkerEnvironment.count).flatMap { Int($0) } ?? 1,
             statSlot: environment(WorkerEnvironment.statsSlot).flatMap { Int($0) },
             dataDirectory: environment(WorkerEnvironment.dataDirectory),
+            sockets: SocketActivation.takeSockets(),
             sharedMemoryFD: environment(WorkerEnvironment.sharedMemory).flatMap { Int32($0) },
-            databaseGrant: environment(WorkerEnvironment.database).flatMap { Int32($0) }.flatMap(DatabaseGrant.read))
+            databaseGrant: environment(WorkerEnvironment.database).flatMap { Int32($0) }.flatMap(DatabaseGrant.read),
+            onQuit: onQuit)
         if let fd = environment(WorkerEnvironment.deathPipe).flatMap({ Int32($0) }) {
             lm_watch_death_pipe(fd)
         }
         for signal in [SIGTERM, SIGHUP, SIGINT] { lm_install_flag_handler(signal) }
-        lm_install_quick_exit_on_sigquit()
+        switch onQuit {
+        case .exitAtOnce: lm_install_quick_exit_on_sigquit()
+        case .finishWorkInHand: lm_install_flag_handler(SIGQUIT)
+        }
         worker.setActivity(nil)
         return worker
     }
@@ -68,12 +92,18 @@ public final class Worker: @unchecked Sendable {
         return databaseGrant
     }
 
-    /// Whether SIGTERM (or SIGINT) arrived since the last call: finish up and exit 0.
+    /// Whether SIGTERM (or SIGINT, or with ``QuitBehavior/finishWorkInHand`` SIGQUIT) arrived
+    /// since the last call: finish up and exit with ``exitStatus``.
     public func shouldStop() -> Bool {
         let term = lm_take_signal_flag(SIGTERM) != 0
         let int = lm_take_signal_flag(SIGINT) != 0
-        return term || int
+        if onQuit == .finishWorkInHand && lm_take_signal_flag(SIGQUIT) != 0 { quitRequested = true }
+        return term || int || quitRequested
     }
+
+    /// The status to exit with after a stop: 2 when it was SIGQUIT, which tells the supervisor
+    /// that the worker did not finish normally, as PostgreSQL's processes do; 0 otherwise.
+    public var exitStatus: Int32 { quitRequested ? 2 : 0 }
 
     /// Whether SIGHUP arrived since the last call: re-read settings, drop caches.
     public func shouldReload() -> Bool {

@@ -10,11 +10,14 @@
 
 /// Starts `path` with `argv` and `envp` in a new process group, with every signal at its default
 /// disposition and unblocked, and `parent_death_signal` delivered if the caller dies.
-/// `inherit_fds` (count `inherit_count`) lose FD_CLOEXEC in the child; all other descriptors of the
-/// caller are expected to be close-on-exec. Returns the child's pid, or -1 with errno set to the
-/// reason exec failed (the child is then already reaped). The caller must be single-threaded.
+/// The child inherits `fds[i]` as descriptor 3 + i (count `fd_count`), as systemd passes
+/// sockets; all other descriptors of the caller are expected to be close-on-exec.
+/// With `listen_pid_entry` >= 0, `envp[listen_pid_entry]` must be `LISTEN_PID=` followed by at
+/// least 20 writable characters: the child writes its own pid there. Returns the child's pid,
+/// or -1 with errno set to the reason exec failed (the child is then already reaped). The caller
+/// must be single-threaded.
 pid_t lm_spawn(const char *path, char *const argv[], char *const envp[],
-               const int *inherit_fds, int inherit_count, int parent_death_signal);
+               const int *fds, int fd_count, int listen_pid_entry, int parent_death_signal);
 
 /// Makes malloc keep freed blocks of up to `bytes` in the heap for reuse instead of returning
 /// them to the kernel (glibc's mmap and trim thresholds), for a process that allocates and frees

@@ -4,6 +4,8 @@
 struct ConfigDecoder {
     let path: String
     private(set) var problems: [ConfigProblem] = []
+    /// Where each `listen` address was written, to point at the second of two workers naming it.
+    var listenLines: [ListenAddress: Int] = [:]
 
     init(path: String) { self.path = path }
 

@@ -44,6 +44,36 @@ extension ConfigDecoder {
         return duration
     }
 
+    /// `"64MiB"` or a plain number of bytes, within `range`; `what` names it in the message
+    /// about the range.
+    mutating func byteSize(_ entry: TOMLTable.Entry, in range: ClosedRange<Int>, what: String? = nil) -> Int? {
+        let bytes: Int?
+        switch entry.value.kind {
+        case .integer(let number): bytes = number
+        case .string(let text): bytes = ByteSize.parse(text)
+        default: bytes = nil
+        }
+        guard let bytes else {
+            report(line: entry.value.line, "bad size \(sizeText(entry.value)) for \(entry.key): expected a number of bytes "
+                + "or a number with a unit B, KiB, MiB or GiB, e.g. \"64MiB\"")
+            return nil
+        }
+        guard range.contains(bytes) else {
+            report(line: entry.value.line, "\(what ?? entry.key) \(sizeText(entry.value)) is out of range: "
+                + "it must be between \(ByteSize.format(range.lowerBound)) and \(ByteSize.format(range.upperBound))")
+            return nil
+        }
+        return bytes
+    }
+
+    private func sizeText(_ value: TOMLValue) -> String {
+        switch value.kind {
+        case .string(let text): "\"\(text)\""
+        case .integer(let number): "\(number)"
+        default: value.typeDescription
+        }
+    }
+
     func badDuration(_ text: String, for key: String) -> String {
         "bad duration \"\(text)\" for \(key): expected a number with a unit ms, s, m or h, e.g. \"2s\""
     }

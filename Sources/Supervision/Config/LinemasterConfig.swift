@@ -91,10 +91,19 @@ public struct WorkerSpec: Equatable, Sendable {
     public var restart: RestartPolicy
     /// How many identical instances to run.
     public var count: Int
+    /// The sockets the supervisor binds and passes to every instance (fds from 3, `LISTEN_FDS`).
+    public var listen: [ListenAddress]
+    /// Kernel receive buffer of each of its UDP sockets, in bytes.
+    public var receiveBuffer: Int
+
+    /// Enough for a crash restart under load: the kernel queues datagrams here while no
+    /// listener reads (see the README's "Sockets" for how long that lasts).
+    public static let defaultReceiveBuffer = 8 << 20
 
     public init(
         name: String, executable: String, args: [String] = [], flags: Set<WorkerFlag> = [],
-        start: StartCondition = .immediately, restart: RestartPolicy = .after(.seconds(5)), count: Int = 1
+        start: StartCondition = .immediately, restart: RestartPolicy = .after(.seconds(5)), count: Int = 1,
+        listen: [ListenAddress] = [], receiveBuffer: Int = defaultReceiveBuffer
     ) {
         self.name = name
         self.executable = executable
@@ -103,6 +112,8 @@ public struct WorkerSpec: Equatable, Sendable {
         self.start = start
         self.restart = restart
         self.count = count
+        self.listen = listen
+        self.receiveBuffer = receiveBuffer
     }
 }
 

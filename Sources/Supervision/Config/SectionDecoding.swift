@@ -31,31 +31,6 @@ extension ConfigDecoder {
 
     /// `"64MiB"` or a plain number of bytes, within the limits of `RingSettings`.
     private mutating func ringSize(_ entry: TOMLTable.Entry) -> Int? {
-        let bytes: Int?
-        switch entry.value.kind {
-        case .integer(let number): bytes = number
-        case .string(let text): bytes = ByteSize.parse(text)
-        default: bytes = nil
-        }
-        guard let bytes else {
-            report(line: entry.value.line, "bad size \(sizeText(entry.value)) for size: expected a number of bytes "
-                + "or a number with a unit B, KiB, MiB or GiB, e.g. \"64MiB\"")
-            return nil
-        }
-        let (minimum, maximum) = (RingSettings.minimumSize, RingSettings.maximumSize)
-        guard (minimum...maximum).contains(bytes) else {
-            report(line: entry.value.line, "ring size \(sizeText(entry.value)) is out of range: "
-                + "it must be between \(ByteSize.format(minimum)) and \(ByteSize.format(maximum))")
-            return nil
-        }
-        return bytes
-    }
-
-    private func sizeText(_ value: TOMLValue) -> String {
-        switch value.kind {
-        case .string(let text): "\"\(text)\""
-        case .integer(let number): "\(number)"
-        default: value.typeDescription
-        }
+        byteSize(entry, in: RingSettings.minimumSize...RingSettings.maximumSize, what: "ring size")
     }
 }

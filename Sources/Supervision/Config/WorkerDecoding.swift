@@ -3,6 +3,9 @@ extension ConfigDecoder {
     /// Most workers come in ones; a thousand instances is a typo, not a deployment.
     static let maximumCount = 1000
 
+    /// Far more than any socket needs; a typo guard (`net.core.rmem_max` caps it unless root).
+    static let receiveBufferSizes = 4096...(1 << 30)
+
     mutating func decodeWorkers(_ entry: TOMLTable.Entry) -> [WorkerSpec] {
         guard case .array(let items) = entry.value.kind else {
             report(line: entry.line, "worker must be written [[worker]] (one section per worker), not [worker]")
@@ -10,6 +13,7 @@ extension ConfigDecoder {
         }
         var workers: [WorkerSpec] = []
         var nameLines: [String: Int] = [:]
+        var listeners: [ListenAddress: String] = [:]
         for item in items {
             guard case .table(let table) = item.kind else {
                 report(line: item.line, "each worker must be a table, not \(item.typeDescription)")
@@ -20,6 +24,13 @@ extension ConfigDecoder {
                 report(line: nameLine, "duplicate worker name \"\(worker.name)\": already used on line \(firstLine)")
             }
             nameLines[worker.name] = nameLines[worker.name] ?? nameLine
+            for address in worker.listen {
+                // One socket, one definition: its instances share it, two definitions could not.
+                if let owner = listeners[address] {
+                    report(line: listenLines[address] ?? nameLine, "\(address) is in listen of worker \"\(owner)\" already")
+                }
+                listeners[address] = listeners[address] ?? worker.name
+            }
             workers.append(worker)
         }
         return workers
@@ -45,9 +56,11 @@ extension ConfigDecoder {
                 if let start = startCondition(entry) { worker.start = start } else { startIsValid = false }
             case "restart": worker.restart = restartPolicy(entry) ?? worker.restart
             case "count": worker.count = integer(entry, in: 1...Self.maximumCount) ?? worker.count
+            case "listen": worker.listen = listenAddresses(entry)
+            case "receive_buffer": worker.receiveBuffer = byteSize(entry, in: Self.receiveBufferSizes) ?? worker.receiveBuffer
             default:
                 reportUnknown(entry, in: "[[worker]]", known: [
-                    "name", "executable", "args", "flags", "start", "restart", "count",
+                    "name", "executable", "args", "flags", "start", "restart", "count", "listen", "receive_buffer",
                 ])
             }
         }
@@ -111,6 +124,26 @@ extension ConfigDecoder {
             if !flags.insert(flag).inserted { report(line: line, "duplicate flag \"\(text)\"") }
         }
         return flags
+    }
+
+    /// Each address parsed and checked for duplicates within the list; lines kept for the
+    /// check across workers.
+    private mutating func listenAddresses(_ entry: TOMLTable.Entry) -> [ListenAddress] {
+        var addresses: [ListenAddress] = []
+        for (text, line) in strings(entry) ?? [] {
+            do {
+                let address = try ListenAddress(parsing: text)
+                guard !addresses.contains(address) else {
+                    report(line: line, "duplicate listen address \"\(text)\"")
+                    continue
+                }
+                addresses.append(address)
+                listenLines[address] = line
+            } catch {
+                report(line: line, error.description)
+            }
+        }
+        return addresses
     }
 
     private mutating func startCondition(_ entry: TOMLTable.Entry) -> StartCondition? {

@@ -11,6 +11,7 @@ public struct Supervisor {
     private var machine: SupervisorStateMachine
     private var pidFile: PidFile
     private var sharedMemory: SharedMemory
+    private var sockets = ListenSockets()
     private let signals: SignalReceiver
     private let launcher: WorkerLauncher
     private let dataDirectory: String
@@ -40,8 +41,11 @@ public struct Supervisor {
             pid: getpid(), dataDirectory: dataDirectory, startTime: Int(wallClockSeconds()),
             configPath: config.path, sharedMemoryName: segmentName, status: SupervisorStatus.starting.rawValue))
         do {
+            // After the pid file, so that a second start fails on it and not on a port in use.
+            try sockets.bind(for: config).forEach { Log.write($0) }
             sharedMemory = try SharedMemory(dataDirectory: dataDirectory, size: config.ring.size)
         } catch {
+            sockets.closeAll()
             pidFile.remove()
             throw error
         }
@@ -81,7 +85,7 @@ public struct Supervisor {
         guard machine.config.workers.contains(where: { $0.start == .databaseReady }) else { return [] }
         let spec = DatabaseProbe.probeWorker
         let grant = DatabaseGrant(url: conninfo, schema: "", createTables: "")
-        switch launcher.launch(instance: spec.name, spec: spec, statSlot: .max, sharedMemory: nil, database: grant) {
+        switch launcher.launch(instance: spec.name, spec: spec, statSlot: .max, sharedMemory: nil, database: grant, sockets: []) {
         case .success(let pid):
             probe = pid
             return []
@@ -129,13 +133,17 @@ public struct Supervisor {
     /// Re-reads the config file. A config that does not load is logged and the running one stays.
     private mutating func reload() -> [SupervisorAction] {
         guard machine.acceptsReload else { return [.log("received SIGHUP during shutdown: ignored")] }
+        let config: LinemasterConfig
         do {
-            let actions = machine.reload(try LinemasterConfig.load(path: machine.config.path), now: .now)
-            if !machine.databaseReady { nextProbe = .now }
-            return actions
+            config = try LinemasterConfig.load(path: machine.config.path)
+            try sockets.bind(for: config).forEach { Log.write($0) }
         } catch {
-            return [.log("received SIGHUP; the configuration file has errors, keeping the current one:\n\(error)")]
+            return [.log("received SIGHUP; the configuration cannot be used, keeping the current one:\n\(error)")]
         }
+        let actions = machine.reload(config, now: .now)
+        sockets.close(unusedBy: config)
+        if !machine.databaseReady { nextProbe = .now }
+        return actions
     }
 
     /// SIGCHLD coalesces, so every exited child is collected in one go.
@@ -172,6 +180,7 @@ public struct Supervisor {
             case .exit(let code, let removeSharedMemory):
                 if let probe { kill(probe, SIGKILL) }
                 if removeSharedMemory { sharedMemory.removeIfEmpty() }
+                sockets.closeAll()
                 unlink(StatusFile.path(dataDirectory: dataDirectory))
                 pidFile.remove()
                 Log.write("exiting with status \(code)")
@@ -186,7 +195,10 @@ public struct Supervisor {
         let fd = sharedMemory.ring.segment.fd
         let database = machine.config.database
         let grant = DatabaseGrant(url: conninfo, schema: database.schema, createTables: database.createTables.rawValue)
-        switch launcher.launch(instance: instance, spec: spec, statSlot: statSlot, sharedMemory: fd, database: grant) {
+        guard let listening = sockets.descriptors(for: spec) else {
+            return machine.spawnFailed(instance: instance, reason: "its listen sockets are not open", now: .now)
+        }
+        switch launcher.launch(instance: instance, spec: spec, statSlot: statSlot, sharedMemory: fd, database: grant, sockets: listening) {
         case .success(let pid):
             sharedMemory.assignStatsSlot(statSlot, pid: pid, name: instance)
             return machine.spawned(instance: instance, pid: pid, now: .now)

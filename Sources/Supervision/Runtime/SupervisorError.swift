@@ -13,6 +13,10 @@ public enum SupervisorError: Error, CustomStringConvertible {
     case config(ConfigError)
     case sharedMemory(SharedRingError)
     case timedOut(String)
+    /// A `listen` address could not be bound (or listened on): the call's errno.
+    case listen(String, Int32)
+    /// A `listen` address whose host does not resolve.
+    case listenAddress(String, String)
 
     public var description: String {
         switch self {
@@ -28,6 +32,19 @@ public enum SupervisorError: Error, CustomStringConvertible {
             return "\(error)"
         case .timedOut(let what):
             return what
+        case .listen(let address, let err):
+            return "cannot listen on \(address): \(String(cString: strerror(err)))\(Self.listenHint(err))"
+        case .listenAddress(let address, let reason):
+            return "cannot listen on \(address): bad address: \(reason)"
+        }
+    }
+
+    private static func listenHint(_ err: Int32) -> String {
+        switch err {
+        case EADDRINUSE: return " (another program, or another linemaster, listens there)"
+        case EACCES: return " (ports below 1024 need linemaster to start as root; unix sockets, a writable directory)"
+        case EADDRNOTAVAIL: return " (the host is not an address of this machine)"
+        default: return ""
         }
     }
 }

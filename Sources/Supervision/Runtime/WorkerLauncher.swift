@@ -26,34 +26,59 @@ struct WorkerLauncher {
     }
 
     /// Spawns one instance. The title `linemaster: NAME` is its argv[0], which is what ps shows.
-    /// `database` is handed over only when the worker has the `database` flag.
+    /// `database` is handed over only when the worker has the `database` flag; `sockets` are the
+    /// definition's `listen` sockets, passed as systemd passes them: descriptors from 3, with
+    /// `LISTEN_FDS`, `LISTEN_PID` and `LISTEN_FDNAMES`.
     func launch(
-        instance: String, spec: WorkerSpec, statSlot: Int, sharedMemory: Int32?, database: DatabaseGrant
+        instance: String, spec: WorkerSpec, statSlot: Int, sharedMemory: Int32?, database: DatabaseGrant, sockets: [Int32]
     ) -> Result<pid_t, LaunchError> {
         guard let path = resolve(spec.executable) else {
             return .failure(.notFound(spec.executable, searched: binaryDirectory))
         }
+        var descriptors = Descriptors(sockets: sockets)
         var environment = environment(instance: instance, spec: spec, statSlot: statSlot)
-        var inherited = [deathPipe]
+        environment += descriptors.pass(deathPipe, as: WorkerEnvironment.deathPipe)
         if spec.flags.contains(.sharedMemory), let sharedMemory {
-            environment.append("\(WorkerEnvironment.sharedMemory)=\(sharedMemory)")
-            inherited.append(sharedMemory)
+            environment += descriptors.pass(sharedMemory, as: WorkerEnvironment.sharedMemory)
         }
         var grantPipe: Int32?
         if spec.flags.contains(.database) {
             guard let fd = Self.pipe(holding: database.encoded) else { return .failure(.exec("pipe", errno)) }
-            environment.append("\(WorkerEnvironment.database)=\(fd)")
-            inherited.append(fd)
+            environment += descriptors.pass(fd, as: WorkerEnvironment.database)
             grantPipe = fd
         }
         defer { grantPipe.map { _ = close($0) } }
+        var listenPIDEntry: Int32 = -1
+        if !sockets.isEmpty {
+            environment += [
+                "\(SocketActivation.countVariable)=\(sockets.count)",
+                "\(SocketActivation.namesVariable)=\(SocketActivation.encode(spec.listen.map(\.text)))",
+            ]
+            // The child writes its own pid into this entry between fork and exec.
+            listenPIDEntry = Int32(environment.count)
+            environment.append("\(SocketActivation.pidVariable)=" + String(repeating: " ", count: 20))
+        }
         let pid = withCStrings(["linemaster: \(instance)"] + spec.args) { argv in
             withCStrings(environment) { envp in
-                lm_spawn(path, argv, envp, inherited, Int32(inherited.count), SIGKILL)
+                lm_spawn(path, argv, envp, descriptors.fds, Int32(descriptors.fds.count), listenPIDEntry, SIGKILL)
             }
         }
         guard pid > 0 else { return .failure(.exec(path, errno)) }
         return .success(pid)
+    }
+
+    /// The descriptors a worker inherits, in the order they get their numbers in it: the
+    /// sockets from 3 (as socket activation requires), then the others.
+    private struct Descriptors {
+        private(set) var fds: [Int32]
+
+        init(sockets: [Int32]) { fds = sockets }
+
+        /// Adds `fd`; returns the variable that tells the worker its number there.
+        mutating func pass(_ fd: Int32, as variable: String) -> [String] {
+            fds.append(fd)
+            return ["\(variable)=\(2 + fds.count)"]
+        }
     }
 
     /// The supervisor's environment, less what the worker may not have, plus who it is.
@@ -62,7 +87,7 @@ struct WorkerLauncher {
         var environment = spec.flags.contains(.database) ? baseEnvironment : baseEnvironment.filter { !$0.hasPrefix("PG") }
         environment += [
             "\(WorkerEnvironment.name)=\(instance)", "\(WorkerEnvironment.count)=\(spec.count)",
-            "\(WorkerEnvironment.deathPipe)=\(deathPipe)", "\(WorkerEnvironment.dataDirectory)=\(dataDirectory)",
+            "\(WorkerEnvironment.dataDirectory)=\(dataDirectory)",
         ]
         // Beyond the segment's table of slots a worker simply keeps no statistics.
         if statSlot < WorkerStatsSlot.slotCount {
@@ -103,7 +128,8 @@ struct WorkerLauncher {
         var entry = environ
         while let pointer = entry.pointee {
             let text = String(cString: pointer)
-            if !text.hasPrefix("LINEMASTER_") { result.append(text) }
+            // Sockets passed to linemaster itself are not its workers' (their LISTEN_* are set per worker).
+            if !text.hasPrefix("LINEMASTER_") && !text.hasPrefix("LISTEN_") { result.append(text) }
             entry += 1
         }
         return result
