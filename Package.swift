@@ -22,7 +22,7 @@ let package = Package(
         // The POSIX shared-memory segment and the ring of parsed rows inside it.
         .target(name: "SharedRing", dependencies: ["CSystem"]),
         // The supervisor: config, state machine, spawning, signals, pid file.
-        .target(name: "Supervision", dependencies: ["CSystem", "CLibPQ", "SharedRing", "WorkerRuntime"]),
+        .target(name: "Supervision", dependencies: ["CSystem", "SharedRing", "WorkerRuntime"]),
         // What a worker executable links: capabilities, death pipe, process title, signal flags.
         .target(name: "WorkerRuntime", dependencies: ["CSystem", "SharedRing"]),
         // The UDP listener worker: datagrams in, parsed rows into the ring.
@@ -33,8 +33,9 @@ let package = Package(
         // The inserter worker: batches from the ring into PostgreSQL, exactly once.
         .target(name: "Inserter", dependencies: ["CSystem", "LineProtocol", "PostgresSink", "SharedRing", "WorkerRuntime"]),
 
+        // The command line, and the database probe child (the one part of it that links libpq).
         .executableTarget(name: "linemaster", dependencies: [
-            "Supervision", "LineProtocol", "WorkerRuntime",
+            "Supervision", "LineProtocol", "WorkerRuntime", "CLibPQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "linemaster-listener", dependencies: [

@@ -316,3 +316,48 @@ private func worker(_ extra: String...) -> String {
         #expect(error.problems.map(\.reason) == ["cannot read /: Is a directory"])
     }
 }
+
+@Suite struct ListenAddresses {
+    @Test func listenAddressesAndReceiveBufferAreRead() throws {
+        let config = try parse(worker(#"listen = ["udp://127.0.0.1:8089", "udp://[::1]:8089", "tcp://localhost:8086", "unix:///run/lm.sock"]"#,
+                                      #"receive_buffer = "16MiB""#))
+        let spec = try #require(config.workers.first)
+        #expect(spec.listen.map(\.text) == ["udp://127.0.0.1:8089", "udp://[::1]:8089", "tcp://localhost:8086", "unix:///run/lm.sock"])
+        #expect(spec.listen.map(\.endpoint) == [
+            .inet(host: "127.0.0.1", port: 8089), .inet(host: "::1", port: 8089),
+            .inet(host: "localhost", port: 8086), .unix(path: "/run/lm.sock"),
+        ])
+        #expect(spec.listen.map(\.transport) == [.udp, .udp, .tcp, .unix])
+        #expect(spec.receiveBuffer == 16 << 20)
+    }
+
+    @Test func withoutListenAWorkerHasNoSocketsAndTheDefaultBuffer() throws {
+        let spec = try #require(try parse(worker()).workers.first)
+        #expect(spec.listen.isEmpty)
+        #expect(spec.receiveBuffer == 8 << 20)
+    }
+
+    @Test func badAddressesAreRefusedOnTheirLineWithAnExample() {
+        #expect(problems(worker(#"listen = ["http://127.0.0.1:80"]"#)) == [problem(4,
+            #"bad listen address "http://127.0.0.1:80": expected udp://HOST:PORT, tcp://HOST:PORT or unix:///PATH"#)])
+        #expect(problems(worker(#"listen = ["udp://127.0.0.1:0"]"#)) == [problem(4,
+            #"bad listen address "udp://127.0.0.1:0": the port must be a number from 1 to 65535, e.g. udp://127.0.0.1:8089 or udp://[::1]:8089"#)])
+        #expect(problems(worker(#"listen = ["udp://::1:8089"]"#)) == [problem(4,
+            #"bad listen address "udp://::1:8089": write an IPv6 host in brackets, e.g. udp://127.0.0.1:8089 or udp://[::1]:8089"#)])
+        #expect(problems(worker(#"listen = ["unix://run/x.sock"]"#)) == [problem(4,
+            #"bad listen address "unix://run/x.sock": a unix socket needs an absolute path, e.g. unix:///run/linemaster/http.sock"#)])
+    }
+
+    @Test func anAddressBelongsToOneWorker() {
+        let text = worker(#"listen = ["udp://127.0.0.1:8089"]"#)
+            + "[[worker]]\nname = \"other\"\nexecutable = \"/bin/true\"\nlisten = [\"udp://127.0.0.1:8089\"]\n"
+        #expect(problems(text) == [problem(8, #"udp://127.0.0.1:8089 is in listen of worker "w" already"#)])
+        #expect(problems(worker(#"listen = ["udp://127.0.0.1:8089", "udp://127.0.0.1:8089"]"#))
+            == [problem(4, #"duplicate listen address "udp://127.0.0.1:8089""#)])
+    }
+
+    @Test func receiveBufferOutOfRangeIsRefused() {
+        #expect(problems(worker(#"receive_buffer = "2GiB""#)) == [problem(4,
+            #"receive_buffer "2GiB" is out of range: it must be between 4KiB and 1GiB"#)])
+    }
+}

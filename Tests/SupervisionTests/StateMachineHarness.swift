@@ -28,9 +28,14 @@ struct StateMachineHarness {
         }
     }
 
+    /// Starts the machine; with `databaseReady`, answers its first probe (if it asks) with yes.
     mutating func start(databaseReady: Bool = true) {
         apply(machine.start(now: now))
-        if databaseReady { apply(machine.databaseBecameReady(now: now)) }
+        if databaseReady { answerProbe(.accepting) }
+    }
+
+    mutating func answerProbe(_ answer: DatabaseProbe.Answer?) {
+        apply(machine.probeExited(answer, now: now))
     }
 
     mutating func exit(_ instance: String, _ reason: ExitReason) {

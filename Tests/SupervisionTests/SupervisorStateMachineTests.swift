@@ -14,7 +14,7 @@ import Testing
         h.start(databaseReady: false)
         #expect(h.spawned(in: h.take()) == ["ticker"])
         #expect(h.state("inserter") == .starting)
-        h.apply(h.machine.databaseBecameReady(now: h.now))
+        h.answerProbe(.accepting)
         #expect(h.spawned(in: h.take()) == ["inserter"])
     }
 
@@ -143,6 +143,23 @@ import Testing
         let killed = h.signals(in: h.take())
         #expect(Set(killed.map(\.pid)) == [h.pids["listener 2"]!, h.pids["once"]!])
         #expect(killed.allSatisfy { $0.signal == SIGKILL })
+    }
+
+    @Test func withRestartAfterCrashOffAWorkerKilledAfterAReloadStopsTheSupervisorToo() {
+        var settings = SupervisorSettings()
+        settings.restartAfterCrash = false
+        var h = StateMachineHarness([worker("listener", flags: [.sharedMemory])], settings: settings)
+        h.start()
+        var changed = worker("listener", flags: [.sharedMemory])
+        changed.args = ["--changed"]
+        h.apply(h.machine.reload(LinemasterConfig(path: "test.toml", supervisor: settings, workers: [changed]), now: h.now))
+        h.advance(by: settings.shutdownTimeout)
+        #expect(h.signals(in: h.take()).map(\.signal) == [SIGTERM, SIGKILL])
+        h.exit("listener", .signaled(SIGKILL))
+        let actions = h.take()
+        #expect(actions.contains(.log("restart_after_crash is off: shutting down")))
+        #expect(actions.last == .exit(code: 1, removeSharedMemory: false))
+        #expect(h.spawned(in: actions).isEmpty)
     }
 
     @Test func withRestartAfterCrashOffTheSupervisorExitsWithStatusOne() {
@@ -301,6 +318,88 @@ import Testing
         h.apply(restart)
         #expect(h.signals(in: h.take()).contains { $0.pid == h.pids["late"] && $0.signal == SIGQUIT })
         #expect(h.state("late") == .stopping)
+    }
+}
+
+@Suite struct DatabaseProbing {
+    let inserter = worker("inserter", flags: [.sharedMemory, .database], start: .databaseReady)
+
+    @Test func theDatabaseIsAskedOnceASecondUntilItAccepts() {
+        var h = StateMachineHarness([inserter])
+        h.start(databaseReady: false)
+        #expect(h.take() == [.startProbe, .announce(.ready)])
+        h.answerProbe(.noResponse)
+        #expect(h.take() == [.log("waiting for the database: no server answers at the configured address")])
+        #expect(h.machine.nextDeadline == h.now + .seconds(1))
+        h.advance(by: .milliseconds(999))
+        #expect(h.take().isEmpty)
+        h.advance(by: .milliseconds(1))
+        #expect(h.take() == [.startProbe])
+        h.answerProbe(.noResponse)
+        #expect(h.take().isEmpty, "the same reason is logged once")
+        h.advance(by: .seconds(1))
+        h.answerProbe(.accepting)
+        let actions = h.take()
+        #expect(actions.first == .startProbe)
+        #expect(actions.contains(.log("the database is ready: database-ready workers may start")))
+        #expect(h.spawned(in: actions) == ["inserter"])
+        #expect(h.machine.nextDeadline == nil)
+    }
+
+    @Test func nothingIsAskedWhileNoWorkerWaitsForTheDatabase() {
+        var h = StateMachineHarness([worker("ticker")])
+        h.start(databaseReady: false)
+        #expect(!h.take().contains(.startProbe))
+        #expect(h.machine.nextDeadline == nil)
+        h.apply(h.machine.reload(LinemasterConfig(path: "test.toml", workers: [worker("ticker"), inserter]), now: h.now))
+        #expect(h.take().contains(.startProbe))
+    }
+
+    @Test func aProbeWithoutAnAnswerIsRepeatedInASecond() {
+        var h = StateMachineHarness([inserter])
+        h.start(databaseReady: false)
+        _ = h.take()
+        h.answerProbe(nil)
+        #expect(h.take() == [.log("waiting for the database: the database probe failed; see its log line above")])
+        h.advance(by: .seconds(1))
+        #expect(h.take() == [.startProbe])
+    }
+
+    @Test func noProbeIsStartedOnceAShutdownBegan() {
+        var h = StateMachineHarness([inserter])
+        h.start(databaseReady: false)
+        h.answerProbe(.noResponse)
+        h.apply(h.machine.shutdownRequested(.smart, now: h.now))
+        _ = h.take()
+        h.advance(by: .seconds(5))
+        #expect(!h.take().contains(.startProbe))
+    }
+}
+
+@Suite struct SpawnFailures {
+    @Test func aShutdownFinishesWhenAWorkerAddedByTheSameWakeupsReloadCannotStart() {
+        var h = StateMachineHarness([worker("job", restart: .never)])
+        h.start()
+        _ = h.take()
+        // SIGHUP and SIGTERM in one wakeup: the reload's start is decided, then the shutdown.
+        let reload = h.machine.reload(LinemasterConfig(path: "test.toml", workers: [worker("job", restart: .never), worker("new", restart: .never)]), now: h.now)
+        #expect(h.spawned(in: reload) == ["new"])
+        h.apply(h.machine.shutdownRequested(.fast, now: h.now))
+        h.exit("job", .signaled(SIGTERM))
+        #expect(!h.take().contains { if case .exit = $0 { true } else { false } })
+        let actions = h.machine.spawnFailed(instance: "new", reason: "not found", now: h.now)
+        #expect(actions == [.log("could not start worker \"new\": not found"), .exit(code: 0, removeSharedMemory: false)])
+    }
+
+    @Test func aWorkerThatCannotStartIsRetriedAfterItsDelay() {
+        var h = StateMachineHarness([])
+        h.start()
+        let reload = h.machine.reload(LinemasterConfig(path: "test.toml", workers: [worker("new", restart: .after(.seconds(2)))]), now: h.now)
+        #expect(h.spawned(in: reload) == ["new"])
+        _ = h.machine.spawnFailed(instance: "new", reason: "not found", now: h.now)
+        #expect(h.state("new") == .backoff)
+        h.advance(by: .seconds(2))
+        #expect(h.spawned(in: h.take()) == ["new"])
     }
 }
 

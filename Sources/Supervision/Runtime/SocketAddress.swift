@@ -31,7 +31,9 @@ struct SocketAddress {
                 raw.copyBytes(from: path.utf8.prefix(ListenAddress.maximumPathLength))
             }
             length = socklen_t(MemoryLayout<sockaddr_un>.size)
-            withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: UnsafeRawBufferPointer(start: &unixAddress, count: Int(length))) }
+            withUnsafeBytes(of: unixAddress) { source in
+                withUnsafeMutableBytes(of: &storage) { $0.copyMemory(from: source) }
+            }
         }
     }
 

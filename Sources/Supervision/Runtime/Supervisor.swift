@@ -15,14 +15,8 @@ public struct Supervisor {
     private let signals: SignalReceiver
     private let launcher: WorkerLauncher
     private let dataDirectory: String
-    /// When to ask the database again whether it accepts connections; nil once it does, while
-    /// no worker waits for it, or while a probe is out.
-    private var nextProbe: ContinuousClock.Instant? = .now
     /// The `linemaster probe-database` child asking right now.
     private var probe: pid_t?
-    /// Why the database is not ready, logged when it changes, so that a database that never comes
-    /// is visible without flooding the log.
-    private var lastProbeWhy: String?
 
     /// Where database workers connect: `[database] url`, or the embedded server.
     private var conninfo: String {
@@ -59,30 +53,55 @@ public struct Supervisor {
     }
 
     /// Runs until the last worker is gone after a shutdown; returns the exit status.
+    ///
+    /// What one event decided is carried out before the next event is looked at: before the
+    /// next child is reaped above all, since a pid that has been reaped may belong to another
+    /// process at once, and a signal decided earlier must still reach a zombie.
     public mutating func run() -> Int32 {
         Log.write("starting with \(machine.config.workers.count) worker definitions from \(machine.config.path), data directory \(dataDirectory)")
         if let code = perform(machine.start(now: .now)) { return code }
         while true {
-            var actions = probeDatabase()
-            if let code = perform(actions) { return code }
             waitForEvent()
-            actions = []
             for signal in signals.drain() {
-                actions += handle(signal)
+                if let code = perform(handle(signal)) { return code }
             }
-            actions += reapChildren()
-            actions += machine.timerFired(now: .now)
-            if let code = perform(actions) { return code }
+            while let (pid, reason) = reapOne() {
+                let actions = pid == probe
+                    ? probeEnded(reason)
+                    : machine.childExited(pid: pid, reason: reason, now: .now)
+                if let code = perform(actions) { return code }
+            }
+            if let code = perform(machine.timerFired(now: .now)) { return code }
         }
     }
 
-    /// Until the database accepts connections, has a probe child ask once a second, and only
-    /// while a worker waits for it; with none waiting there is nothing to ask until a reload adds
-    /// one. The answer comes back when the child is reaped (``probeEnded(_:)``).
-    private mutating func probeDatabase() -> [SupervisorAction] {
-        guard probe == nil, let due = nextProbe, due <= .now else { return [] }
-        nextProbe = nil
-        guard machine.config.workers.contains(where: { $0.start == .databaseReady }) else { return [] }
+    private func waitForEvent() {
+        var timeout: Int32 = -1
+        if let deadline = machine.nextDeadline {
+            let remaining = deadline - .now
+            timeout = remaining <= .zero ? 0 : Int32(min(remaining.seconds * 1000 + 1, 3_600_000))
+        }
+        var descriptor = pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)
+        _ = poll(&descriptor, 1, timeout)
+    }
+
+    /// One exited child, or nil when none is left to collect (SIGCHLD coalesces, so the loop
+    /// asks until there is none).
+    private func reapOne() -> (pid_t, ExitReason)? {
+        var status: Int32 = 0
+        let pid = waitpid(-1, &status, WNOHANG)
+        return pid > 0 ? (pid, ExitReason(waitStatus: status)) : nil
+    }
+
+    /// The probe's answer is its exit status; anything else is no answer.
+    private mutating func probeEnded(_ ending: ExitReason) -> [SupervisorAction] {
+        probe = nil
+        guard case .exited(let status) = ending else { return machine.probeExited(nil, now: .now) }
+        return machine.probeExited(DatabaseProbe.Answer(rawValue: status), now: .now)
+    }
+
+    /// Starts `linemaster probe-database` with the `database` capability.
+    private mutating func startProbe() -> [SupervisorAction] {
         let spec = DatabaseProbe.probeWorker
         let grant = DatabaseGrant(url: conninfo, schema: "", createTables: "")
         switch launcher.launch(instance: spec.name, spec: spec, statSlot: .max, sharedMemory: nil, database: grant, sockets: []) {
@@ -90,34 +109,8 @@ public struct Supervisor {
             probe = pid
             return []
         case .failure(let error):
-            nextProbe = .now + .seconds(1)
-            return [.log("cannot start the database probe: \(error)")]
+            return [.log("cannot start the database probe: \(error)")] + machine.probeExited(nil, now: .now)
         }
-    }
-
-    /// Reads the probe's answer from how it ended: ready, or another probe in a second.
-    private mutating func probeEnded(_ ending: ExitReason) -> [SupervisorAction] {
-        probe = nil
-        if case .exited(let status) = ending, DatabaseProbe.Answer(rawValue: status) == .accepting {
-            return machine.databaseBecameReady(now: .now)
-        }
-        guard machine.acceptsReload else { return [] }  // shutting down: nobody waits any more
-        nextProbe = .now + .seconds(1)
-        var why = "the database probe failed (\(ending)); see its log line above"
-        if case .exited(let status) = ending, let reason = DatabaseProbe.Answer(rawValue: status)?.reason { why = reason }
-        defer { lastProbeWhy = why }
-        return why == lastProbeWhy ? [] : [.log("waiting for the database: \(why)")]
-    }
-
-    private func waitForEvent() {
-        var timeout: Int32 = -1
-        // While a probe is out its exit (SIGCHLD) is what wakes the loop, not the probe timer.
-        if let deadline = [machine.nextDeadline, probe == nil ? nextProbe : nil].compactMap({ $0 }).min() {
-            let remaining = deadline - .now
-            timeout = remaining <= .zero ? 0 : Int32(min(remaining.seconds * 1000 + 1, 3_600_000))
-        }
-        var descriptor = pollfd(fd: signals.fd, events: Int16(POLLIN), revents: 0)
-        _ = poll(&descriptor, 1, timeout)
     }
 
     private mutating func handle(_ signal: Int32) -> [SupervisorAction] {
@@ -142,23 +135,6 @@ public struct Supervisor {
         }
         let actions = machine.reload(config, now: .now)
         sockets.close(unusedBy: config)
-        if !machine.databaseReady { nextProbe = .now }
-        return actions
-    }
-
-    /// SIGCHLD coalesces, so every exited child is collected in one go.
-    private mutating func reapChildren() -> [SupervisorAction] {
-        var actions: [SupervisorAction] = []
-        var status: Int32 = 0
-        while true {
-            let pid = waitpid(-1, &status, WNOHANG)
-            if pid <= 0 { break }
-            if pid == probe {
-                actions += probeEnded(ExitReason(waitStatus: status))
-                continue
-            }
-            actions += machine.childExited(pid: pid, reason: ExitReason(waitStatus: status), now: .now)
-        }
         return actions
     }
 
@@ -171,6 +147,8 @@ public struct Supervisor {
                 queue += launch(instance: instance, spec: spec, statSlot: statSlot)
             case .signal(let pid, let signal):
                 if kill(-pid, signal) != 0 { kill(pid, signal) }
+            case .startProbe:
+                queue += startProbe()
             case .recoverSharedMemory:
                 sharedMemory.recover()
             case .announce(let status):

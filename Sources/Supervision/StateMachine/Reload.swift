@@ -26,6 +26,8 @@ extension SupervisorStateMachine {
                 actions.append(.log("worker \"\(name)\" added"))
             }
         }
+        // A database-ready worker may have been added: ask again now if nobody is asking.
+        if !databaseReady && probe != .asking { probe = .due(now) }
         let order = Dictionary(uniqueKeysWithValues: wanted.enumerated().map { ($0.element.name, $0.offset) })
         slots.sort { (order[$0.instanceName] ?? .max) < (order[$1.instanceName] ?? .max) }
         return actions + advance(now: now)

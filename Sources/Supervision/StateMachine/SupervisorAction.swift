@@ -28,6 +28,8 @@ public enum SupervisorAction: Equatable, Sendable {
     case spawn(instance: String, spec: WorkerSpec, statSlot: Int)
     /// Send `signal` to the worker's process group.
     case signal(pid: pid_t, signal: Int32)
+    /// Start the database probe child; report how it ended with `probeExited`.
+    case startProbe
     /// Check and recover the shared memory: every process that had it attached is gone.
     case recoverSharedMemory
     /// Change the status line of the pid file.

@@ -26,11 +26,25 @@ public struct SupervisorStateMachine {
         case exited
     }
 
+    /// The database-ready probe (``SupervisorAction/startProbe``): asked once a second until the
+    /// database accepts connections, and only while a worker waits for it.
+    enum Probe: Equatable {
+        /// Nothing to ask: the database is ready, or no worker waits for it, or shutting down.
+        case idle
+        case due(ContinuousClock.Instant)
+        /// A probe child is out; its answer comes with ``probeExited(_:now:)``.
+        case asking
+    }
+
     public internal(set) var config: LinemasterConfig
     var state: State = .initial
     var slots: [WorkerSlot] = []
-    /// Whether the database has accepted connections (``databaseBecameReady(now:)``).
+    /// Whether the database has accepted connections.
     public private(set) var databaseReady = false
+    var probe = Probe.idle
+    /// Why the database is not ready, logged when it changes, so that a database that never comes
+    /// is visible without flooding the log.
+    var lastProbeWhy: String?
 
     public init(config: LinemasterConfig) {
         self.config = config
@@ -39,15 +53,17 @@ public struct SupervisorStateMachine {
     /// Whether a SIGHUP is acted on now: not once a shutdown has begun.
     public var acceptsReload: Bool { state == .running || state == .recoveringFromCrash }
 
-    /// When `timerFired` must be called next: the earliest backoff end or SIGKILL deadline.
+    /// When `timerFired` must be called next: the earliest backoff end, SIGKILL deadline or probe.
     public var nextDeadline: ContinuousClock.Instant? {
-        slots.compactMap { slot -> ContinuousClock.Instant? in
+        var deadlines = slots.compactMap { slot -> ContinuousClock.Instant? in
             switch slot.phase {
             case .backoff(let until): return until
             case .stopping(_, let signal, let killAt, _): return signal == SIGKILL ? nil : killAt
             default: return nil
             }
-        }.min()
+        }
+        if case .due(let at) = probe { deadlines.append(at) }
+        return deadlines.min()
     }
 
     /// Starts every worker whose start condition is met.
@@ -58,14 +74,24 @@ public struct SupervisorStateMachine {
         for (name, spec) in config.instances {
             slots.append(WorkerSlot(instanceName: name, spec: spec, statSlot: freeStatSlot()))
         }
+        probe = .due(now)
         return advance(now: now) + [.announce(.ready)]
     }
 
-    /// The configured database accepts connections: workers that start on `database-ready` may go.
-    public mutating func databaseBecameReady(now: ContinuousClock.Instant) -> [SupervisorAction] {
-        guard !databaseReady else { return [] }
-        databaseReady = true
-        return [.log("the database is ready: database-ready workers may start")] + advance(now: now)
+    /// The probe child ended: with the answer it exited with, or nil when it could not start or
+    /// did not exit with an answer. Until the database accepts connections, another follows in
+    /// a second; once it does, workers that start on `database-ready` may go.
+    public mutating func probeExited(_ answer: DatabaseProbe.Answer?, now: ContinuousClock.Instant) -> [SupervisorAction] {
+        guard probe == .asking else { return [] }
+        probe = .idle
+        if answer == .accepting {
+            databaseReady = true
+            return [.log("the database is ready: database-ready workers may start")] + advance(now: now)
+        }
+        probe = .due(now + .seconds(1))
+        let why = answer?.reason ?? "the database probe failed; see its log line above"
+        defer { lastProbeWhy = why }
+        return (why == lastProbeWhy ? [] : [.log("waiting for the database: \(why)")]) + advance(now: now)
     }
 
     /// Backoff delays and SIGKILL deadlines that have passed.
@@ -105,11 +131,16 @@ public struct SupervisorStateMachine {
         }
     }
 
-    /// The process for `instance` could not be started; this counts as a failure of the worker.
+    /// The process for `instance` could not be started; this counts as a failure of the worker,
+    /// except in a shutdown, which it must not hold up.
     public mutating func spawnFailed(instance: String, reason: String, now: ContinuousClock.Instant) -> [SupervisorAction] {
         guard let i = slots.firstIndex(where: { $0.instanceName == instance }) else { return [] }
-        return [.log("could not start worker \"\(instance)\": \(reason)")]
-            + scheduleRestart(i, ranFor: nil, now: now)
+        let failed = SupervisorAction.log("could not start worker \"\(instance)\": \(reason)")
+        if case .shuttingDown = state {
+            slots[i].phase = .stopped
+            return [failed] + advance(now: now)
+        }
+        return [failed] + scheduleRestart(i, ranFor: nil, now: now) + advance(now: now)
     }
 }
 
@@ -151,10 +182,9 @@ extension SupervisorStateMachine {
             let crash = [SupervisorAction.log("\(exited): crashed with shared memory attached")]
             guard config.supervisor.restartAfterCrash else {
                 slots[i].phase = .stopped
-                return crash + [.log("restart_after_crash is off: shutting down")]
-                    + beginShutdown(.immediate, exitCode: 1, now: now)
+                return crash + sharedMemoryCrashed(now: now)
             }
-            return crash + scheduleRestart(i, ranFor: ranFor, now: now) + beginCrashRecovery(now: now)
+            return crash + scheduleRestart(i, ranFor: ranFor, now: now) + sharedMemoryCrashed(now: now)
         }
     }
 
@@ -176,9 +206,19 @@ extension SupervisorStateMachine {
         case .startAgain, .awaitRecovery: slots[i].phase = .waiting
         }
         if crashedSharedMemory {
-            actions += beginCrashRecovery(now: now)
+            actions += sharedMemoryCrashed(now: now)
         }
         return actions
+    }
+
+    /// A shared-memory worker died in a way that may have left the segment half-updated:
+    /// a crash restart of every shared-memory worker, or with `restart_after_crash = false`
+    /// an immediate shutdown and exit status 1.
+    private mutating func sharedMemoryCrashed(now: ContinuousClock.Instant) -> [SupervisorAction] {
+        guard config.supervisor.restartAfterCrash else {
+            return [.log("restart_after_crash is off: shutting down")] + beginShutdown(.immediate, exitCode: 1, now: now)
+        }
+        return beginCrashRecovery(now: now)
     }
 
     private mutating func scheduleRestart(_ i: Int, ranFor: Duration?, now: ContinuousClock.Instant) -> [SupervisorAction] {
@@ -259,13 +299,16 @@ extension SupervisorStateMachine {
         case .initial, .exited:
             return []
         case .running:
-            return startWaiting(now: now)
+            return startWaiting(now: now) + askDatabaseIfDue(now: now)
         case .recoveringFromCrash:
-            guard !slots.contains(where: { $0.usesSharedMemory && $0.isLive }) else { return startWaiting(now: now) }
+            guard !slots.contains(where: { $0.usesSharedMemory && $0.isLive }) else {
+                return startWaiting(now: now) + askDatabaseIfDue(now: now)
+            }
             state = .running
             return [.recoverSharedMemory, .log("shared memory recovered; restarting shared-memory workers")]
-                + startWaiting(now: now)
+                + startWaiting(now: now) + askDatabaseIfDue(now: now)
         case .shuttingDown(let mode, let exitCode):
+            if probe != .asking { probe = .idle }
             let live = slots.filter(\.isLive)
             guard !live.isEmpty else {
                 state = .exited
@@ -280,6 +323,18 @@ extension SupervisorStateMachine {
             }
             return actions
         }
+    }
+
+    /// Starts a probe when one is due and a worker waits for the database; with none waiting
+    /// there is nothing to ask until a reload adds one.
+    private mutating func askDatabaseIfDue(now: ContinuousClock.Instant) -> [SupervisorAction] {
+        guard case .due(let at) = probe, at <= now else { return [] }
+        guard !databaseReady, config.workers.contains(where: { $0.start == .databaseReady }) else {
+            probe = .idle
+            return []
+        }
+        probe = .asking
+        return [.startProbe]
     }
 
     private mutating func startWaiting(now: ContinuousClock.Instant) -> [SupervisorAction] {
