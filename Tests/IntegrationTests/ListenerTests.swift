@@ -2,7 +2,9 @@ import Glibc
 import Testing
 
 @Suite struct UDPListenerIntoTheRing {
-    static func config(port: UInt16, ringSize: String = "8MiB", count: Int = 2) -> String {
+    /// Listeners on the supervisor's socket (`listen`), or with `bindingItself` on sockets they
+    /// bind themselves (`--udp`), as before the supervisor owned them.
+    static func config(port: UInt16, ringSize: String = "8MiB", count: Int = 2, bindingItself: Bool = false) -> String {
         """
         [supervisor]
         shutdown_timeout = "2s"
@@ -11,7 +13,7 @@ import Testing
         [[worker]]
         name = "listener"
         executable = "linemaster-listener"
-        args = ["--udp", "127.0.0.1:\(port)"]
+        \(bindingItself ? "args = [\"--udp\", \"127.0.0.1:\(port)\"]" : "listen = [\"udp://127.0.0.1:\(port)\"]")
         flags = ["shared-memory"]
         count = \(count)
         """
@@ -34,9 +36,23 @@ import Testing
         #expect(supervisor.log().contains("column"))
     }
 
-    @Test func oneSendersDatagramsAreSpreadOverEveryListener() throws {
+    @Test func listenersOnTheSupervisorsSocketTakeWhatAStoppedOneCannot() throws {
         let port = UDPSender.freshPort()
         let supervisor = SupervisorProcess(config: Self.config(port: port))
+        try supervisor.startReady()
+        try supervisor.waitForListeners(["listener 1", "listener 2"])
+        let stopped = supervisor.worker("listener 1")!.pid
+        kill(stopped, SIGSTOP)
+        defer { kill(stopped, SIGCONT) }
+        let load = Binaries.run("linemaster-load", ["127.0.0.1:\(port)", "-n", "400", "--lines-per-datagram", "1", "--rate", "20000"])
+        #expect(load.status == 0, "\(load.output)")
+        try waitUntil("400 rows are in the ring") { supervisor.ring()["rows_in"] == "400" }
+        #expect(supervisor.status()["listener 2"]?["datagrams"] == "400")
+    }
+
+    @Test func oneSendersDatagramsAreSpreadOverListenersThatBindTheirOwnSockets() throws {
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Self.config(port: port, bindingItself: true))
         try supervisor.startReady()
         try supervisor.waitForListeners(["listener 1", "listener 2"])
         // linemaster-load sends from one socket: hashed by its address, all would go to one listener.

@@ -1,0 +1,142 @@
+import Glibc
+import Testing
+
+/// The supervisor binds every `listen` address and passes the sockets to the workers of the
+/// definition by systemd's convention; it holds them across worker exits, crash restarts and
+/// reloads that keep the address.
+@Suite struct ListenSockets {
+    static func config(_ addresses: [String], count: Int = 2) -> String {
+        """
+        [supervisor]
+        shutdown_timeout = "1s"
+        [[worker]]
+        name = "server"
+        executable = "TESTWORKER"
+        listen = [\(addresses.map { "\"\($0)\"" }.joined(separator: ", "))]
+        flags = ["shared-memory"]
+        restart = "100ms"
+        count = \(count)
+        """
+    }
+
+    @Test func everyInstanceInheritsTheSameSocketsFromDescriptorThree() throws {
+        let port = UDPSender.freshPort()
+        let socketPath = "/tmp/linemaster-test-\(port).sock"
+        let addresses = ["udp://127.0.0.1:\(port)", "tcp://127.0.0.1:\(port)", "unix://\(socketPath)"]
+        let supervisor = SupervisorProcess(config: Self.config(addresses))
+        try supervisor.startReady()
+        let pids = try supervisor.waitForWorkers(["server 1", "server 2"])
+        let held = KernelSockets.held(by: supervisor.pid)
+        for pid in pids.values {
+            let environment = Self.environment(of: pid)
+            #expect(environment["LISTEN_FDS"] == "3")
+            #expect(environment["LISTEN_PID"] == String(pid))
+            #expect(environment["LISTEN_FDNAMES"].map(Self.decodeNames) == addresses)
+            let inherited = KernelSockets.held(by: pid)
+            #expect([3, 4, 5].allSatisfy { inherited[$0] != nil }, "\(inherited)")
+            #expect(Set([3, 4, 5].compactMap { inherited[$0] }).isSubset(of: Set(held.values)), "the supervisor's own sockets")
+        }
+        #expect(Set(pids.values.map { KernelSockets.held(by: $0)[3] }).count == 1, "one socket shared by both")
+        var info = stat()
+        #expect(lstat(socketPath, &info) == 0 && info.st_mode & 0o777 == 0o600)
+        supervisor.signal(SIGTERM)
+        #expect(supervisor.waitForExit()?.exitCode == 0)
+        #expect(access(socketPath, F_OK) != 0, "the unix socket's file is removed at exit")
+    }
+
+    @Test func aCrashRestartKeepsTheSocketAndWhatIsQueuedInIt() throws {
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Self.config(["udp://127.0.0.1:\(port)"], count: 1))
+        try supervisor.startReady()
+        let before = try supervisor.waitForWorkers(["server"])
+        let socket = KernelSockets.held(by: before["server"]!)[3]
+        UDPSender(port: port).send("cpu value=1")
+        kill(before["server"]!, SIGKILL)
+        try waitUntil("the worker was restarted") { supervisor.worker("server").map { $0.pid != before["server"] } ?? false }
+        #expect(KernelSockets.held(by: supervisor.worker("server")!.pid)[3] == socket)
+        #expect(KernelSockets.udp(port: port).map(\.queuedBytes) == [KernelSockets.udp(port: port).first!.queuedBytes])
+        #expect(KernelSockets.udp(port: port).first!.queuedBytes > 0, "the datagram waits for a reader")
+    }
+
+    @Test func aStartThatCannotBindExitsWithStatusTwoNamingTheAddress() throws {
+        let port = UDPSender.freshPort()
+        let occupant = try BoundUDPSocket(port: port)
+        let supervisor = SupervisorProcess(config: Self.config(["udp://127.0.0.1:\(port)"]))
+        supervisor.start()
+        #expect(supervisor.waitForExit()?.exitCode == 2)
+        #expect(supervisor.log().contains("cannot start: cannot listen on udp://127.0.0.1:\(port): Address already in use"))
+        #expect(supervisor.pidFileLines() == nil)
+        _ = occupant
+    }
+
+    @Test func aReloadThatCannotBindKeepsTheRunningConfiguration() throws {
+        let (port, taken) = (UDPSender.freshPort(), UDPSender.freshPort())
+        let occupant = try BoundUDPSocket(port: taken)
+        let supervisor = SupervisorProcess(config: Self.config(["udp://127.0.0.1:\(port)"], count: 1))
+        try supervisor.startReady()
+        let before = try supervisor.waitForWorkers(["server"])
+        supervisor.writeConfig(Self.config(["udp://127.0.0.1:\(port)", "udp://127.0.0.1:\(taken)"], count: 1))
+        supervisor.signal(SIGHUP)
+        try waitUntil("the reload is refused") {
+            supervisor.log().contains("cannot listen on udp://127.0.0.1:\(taken): Address already in use")
+        }
+        #expect(supervisor.log().contains("keeping the current one"))
+        #expect(supervisor.worker("server")?.pid == before["server"])
+        #expect(KernelSockets.udp(port: port).count == 1)
+        _ = occupant
+    }
+
+    @Test func aReloadBindsAddedAddressesAndClosesRemovedOnes() throws {
+        let (old, new) = (UDPSender.freshPort(), UDPSender.freshPort())
+        let supervisor = SupervisorProcess(config: Self.config(["udp://127.0.0.1:\(old)"], count: 1))
+        try supervisor.startReady()
+        let before = try supervisor.waitForWorkers(["server"])
+        supervisor.writeConfig(Self.config(["udp://127.0.0.1:\(new)"], count: 1))
+        supervisor.signal(SIGHUP)
+        try waitUntil("the changed worker runs with the new socket") {
+            guard let worker = supervisor.worker("server"), worker.pid != before["server"] else { return false }
+            return Self.environment(of: worker.pid)["LISTEN_FDNAMES"].map(Self.decodeNames) == ["udp://127.0.0.1:\(new)"]
+        }
+        #expect(KernelSockets.udp(port: new).count == 1)
+        try waitUntil("nobody holds the old port") { KernelSockets.udp(port: old).isEmpty }
+        #expect((try? BoundUDPSocket(port: old)) != nil)
+    }
+
+    static func environment(of pid: pid_t) -> [String: String] {
+        let entries = (readFile("/proc/\(pid)/environ") ?? "").split(separator: "\0")
+        return Dictionary(entries.compactMap { entry in
+            entry.firstIndex(of: "=").map { (String(entry[..<$0]), String(entry[entry.index(after: $0)...])) }
+        }, uniquingKeysWith: { $1 })
+    }
+
+    static func decodeNames(_ text: String) -> [String] {
+        text.split(separator: ":").map { String($0).replacingAll("%3A", with: ":").replacingAll("%25", with: "%") }
+    }
+}
+
+/// A UDP socket bound to 127.0.0.1:`port` by the test, to make the port unavailable.
+final class BoundUDPSocket {
+    let fd: Int32
+
+    init(port: UInt16) throws {
+        fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = port.bigEndian
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        let rc = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+        }
+        guard rc == 0 else {
+            close(fd)
+            throw BindFailed(port: port, reason: String(cString: strerror(errno)))
+        }
+    }
+
+    deinit { close(fd) }
+}
+
+struct BindFailed: Error {
+    let port: UInt16
+    let reason: String
+}

@@ -1,0 +1,48 @@
+import Glibc
+
+/// What the kernel says about sockets: which a process holds (/proc/PID/fd), and how a UDP
+/// port is doing (/proc/net/udp): the count of losses that starts at the sender's side.
+enum KernelSockets {
+    /// The socket inodes process `pid` holds, by descriptor number.
+    static func held(by pid: pid_t) -> [Int32: String] {
+        var result: [Int32: String] = [:]
+        guard let dir = opendir("/proc/\(pid)/fd") else { return [:] }
+        defer { closedir(dir) }
+        while let entry = readdir(dir) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+            guard let fd = Int32(name) else { continue }
+            var buffer = [CChar](repeating: 0, count: 256)
+            let n = readlink("/proc/\(pid)/fd/\(fd)", &buffer, buffer.count - 1)
+            let target = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
+            if target.hasPrefix("socket:") { result[fd] = target }
+        }
+        return result
+    }
+
+    /// The bound UDP sockets on 127.0.0.1:`port` (or any IPv4 address), each with its receive
+    /// queue in bytes and the datagrams the kernel dropped at it (a full buffer, mostly).
+    static func udp(port: UInt16) -> [(queuedBytes: Int, drops: Int)] {
+        let hexPort = ":" + String(port, radix: 16, uppercase: true).leftPadded(to: 4)
+        return (readFile("/proc/net/udp") ?? "").split(separator: "\n").dropFirst().compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count >= 13, fields[1].hasSuffix(hexPort) else { return nil }
+            let queues = fields[4].split(separator: ":")
+            return (Int(queues[1], radix: 16) ?? 0, Int(fields[12]) ?? 0)
+        }
+    }
+
+    /// The system-wide count of datagrams sent to a port nobody had open (ICMP port unreachable).
+    static func udpNoPorts() -> Int {
+        let lines = (readFile("/proc/net/snmp") ?? "").split(separator: "\n").filter { $0.hasPrefix("Udp:") }
+        guard lines.count == 2 else { return 0 }
+        let names = lines[0].split(separator: " "), values = lines[1].split(separator: " ")
+        guard let i = names.firstIndex(of: "NoPorts") else { return 0 }
+        return Int(values[i]) ?? 0
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String {
+        String(repeating: "0", count: max(0, width - count)) + self
+    }
+}
