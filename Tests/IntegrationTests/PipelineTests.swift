@@ -4,7 +4,7 @@ import Testing
 /// UDP in, PostgreSQL out: the listener, the ring and the inserter together, started by the real
 /// supervisor against a real PostgreSQL.
 @Suite struct Pipeline {
-    static func config(port: UInt16, database: TestDatabase, inserters: Int = 1, batchRows: Int = 500, shutdownTimeout: String = "3s") -> String {
+    static func config(port: UInt16, database: TestDatabase, listeners: Int = 1, inserters: Int = 1, batchRows: Int = 500, shutdownTimeout: String = "3s") -> String {
         """
         [supervisor]
         shutdown_timeout = "\(shutdownTimeout)"
@@ -18,9 +18,11 @@ import Testing
         [[worker]]
         name = "listener"
         executable = "linemaster-listener"
-        args = ["--udp", "127.0.0.1:\(port)"]
+        listen = ["udp://127.0.0.1:\(port)"]
+        receive_buffer = "16MiB"
         flags = ["shared-memory"]
         restart = "100ms"
+        count = \(listeners)
         [[worker]]
         name = "inserter"
         executable = "linemaster-inserter"
@@ -57,30 +59,60 @@ import Testing
         #expect(supervisor.status()["inserter"]?["rows_inserted"] == "3")
     }
 
-    @Test func everyAcceptedRowIsStoredExactlyOnceWhileInsertersAreKilled() throws {
+    /// Counted from the sender's side: every line sent is stored exactly once, but for those in
+    /// datagrams the kernel dropped at the socket (its own count, /proc/net/udp). Inserters are
+    /// killed while lines stream in, which makes the listeners quit (SIGQUIT) in the middle of
+    /// their work; listeners are killed between bursts, and the next burst goes to the socket
+    /// while no listener reads it. A listener killed with datagrams in its hands would lose them:
+    /// that is the one loss a socket read cannot be protected from (see the README).
+    @Test func everyLineTheKernelAcceptedIsStoredExactlyOnceWhileWorkersAreKilled() throws {
         let database = try TestDatabase()
         defer { database.drop() }
         let port = UDPSender.freshPort()
-        let supervisor = SupervisorProcess(config: Self.config(port: port, database: database, inserters: 2))
+        let supervisor = SupervisorProcess(config: Self.config(port: port, database: database, listeners: 2, inserters: 2))
         try supervisor.startReady()
-        try supervisor.waitForWorkers(["listener", "inserter 1", "inserter 2"])
-        try supervisor.waitForListeners(["listener"])
-        let lines = 30_000
-        let load = Binaries.run("linemaster-load", ["127.0.0.1:\(port)", "-n", String(lines), "--rate", "20000", "--lines-per-datagram", "10"])
-        #expect(load.status == 0)
-        var generator = SystemRandomNumberGenerator()
-        for round in 0..<6 {
-            usleep(UInt32.random(in: 50_000...300_000, using: &generator))
-            if let victim = supervisor.worker("inserter \(round % 2 + 1)") { kill(victim.pid, SIGKILL) }
+        try supervisor.waitForWorkers(["listener 1", "listener 2", "inserter 1", "inserter 2"])
+        try supervisor.waitForListeners(["listener 1", "listener 2"])
+        let (bursts, linesPerBurst, linesPerDatagram) = (6, 6_000, 10)
+        var sent = 0
+        for burst in 0..<bursts {
+            let log = supervisor.directory + "/load-\(burst).log"
+            let load = Binaries.spawn("linemaster-load", [
+                "127.0.0.1:\(port)", "-n", String(linesPerBurst), "--seq-start", String(burst * linesPerBurst),
+                "--rate", "20000", "--lines-per-datagram", String(linesPerDatagram),
+            ], logPath: log)
+            usleep(UInt32.random(in: 50_000...200_000))
+            if let inserter = supervisor.worker("inserter \(burst % 2 + 1)") { kill(inserter.pid, SIGKILL) }
+            var status: Int32 = 0
+            waitpid(load, &status, 0)
+            sent += try #require(Self.linesSent(readFile(log) ?? ""))
+            // Once every line the kernel took is in the ring, no listener holds any.
+            let accepted = sent - Self.droppedDatagrams(port: port) * linesPerDatagram
+            let published = (try? waitUntil("burst \(burst) is published", timeout: .seconds(10)) {
+                Int(supervisor.ring()["rows_in"] ?? "") == accepted
+            }) != nil
+            try #require(published, "after burst \(burst) the ring has \(supervisor.ring()["rows_in"] ?? "?") of the \(accepted) lines the kernel accepted")
+            if let listener = supervisor.worker("listener \(burst % 2 + 1)") { kill(listener.pid, SIGKILL) }
         }
-        // The ring's rows_in survives crash restarts (the listener's own counters start over).
-        let accepted = try #require(Int(supervisor.ring()["rows_in"] ?? ""))
-        try waitUntil("the ring is drained", timeout: .seconds(60)) { supervisor.ring()["used_bytes"] == "0" }
+        let expected = sent - Self.droppedDatagrams(port: port) * linesPerDatagram
+        try waitUntil("every accepted line is stored", timeout: .seconds(60)) {
+            database.count("SELECT count(*) FROM \(database.schema).cpu") >= expected && supervisor.ring()["used_bytes"] == "0"
+        }
         let stored = try database.psql("SELECT count(*), count(DISTINCT (_fields->>'seq')::bigint) FROM \(database.schema).cpu")
         let (total, distinct) = try #require(stored.split(separator: "|").map { Int($0)! }.pair)
-        #expect(total == distinct, "a row was stored twice")
-        #expect(total >= accepted, "an accepted row was lost")
-        #expect(accepted > lines / 2)
+        #expect(sent == bursts * linesPerBurst)
+        #expect(total == expected, "sent \(sent), dropped by the kernel \(sent - expected), stored \(total)")
+        #expect(distinct == total, "a row was stored twice")
+    }
+
+    /// The sender's own count: `sent N lines ...`.
+    static func linesSent(_ output: String) -> Int? {
+        output.split(separator: "\n").first { $0.hasPrefix("sent ") }.flatMap { Int($0.split(separator: " ")[1]) }
+    }
+
+    /// Datagrams the kernel dropped at the listeners' socket, which the supervisor held throughout.
+    static func droppedDatagrams(port: UInt16) -> Int {
+        KernelSockets.udp(port: port).map(\.drops).reduce(0, +)
     }
 
     @Test func aSmartShutdownDrainsTheRingIntoPostgreSQLBeforeExiting() throws {
