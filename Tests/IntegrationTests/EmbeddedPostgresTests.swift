@@ -11,7 +11,7 @@ import Testing
         [[worker]]
         name = "listener"
         executable = "linemaster-listener"
-        args = ["--udp", "127.0.0.1:\(port)"]
+        listen = ["udp://127.0.0.1:\(port)"]
         flags = ["shared-memory"]
         [[worker]]
         name = "inserter"
