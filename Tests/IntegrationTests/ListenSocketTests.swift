@@ -102,6 +102,27 @@ import Testing
         #expect((try? BoundUDPSocket(port: old)) != nil)
     }
 
+    /// The recipe of the README: linemaster starts as root and binds, the worker drops to nobody.
+    @Test(.enabled(if: geteuid() == 0 && access("/usr/bin/setpriv", X_OK) == 0, "needs root and setpriv"))
+    func aWorkerThatDropsPrivilegesServesAPortBelow1024() throws {
+        let port = UInt16.random(in: 600...1000)
+        let supervisor = SupervisorProcess(config: """
+            [[worker]]
+            name = "listener"
+            executable = "/usr/bin/setpriv"
+            args = ["--reuid=nobody", "--regid=nogroup", "--clear-groups", "--", "\(Binaries.path("linemaster-listener"))"]
+            listen = ["udp://127.0.0.1:\(port)"]
+            flags = ["shared-memory"]
+            """)
+        try supervisor.startReady()
+        try supervisor.waitForListeners(["listener"])
+        let listener = try #require(supervisor.worker("listener"))
+        let uid = (readFile("/proc/\(listener.pid)/status") ?? "").split(separator: "\n").first { $0.hasPrefix("Uid:") }
+        #expect(uid?.split(separator: "\t").dropFirst().allSatisfy { $0 == "65534" } == true, "\(uid ?? "")")
+        UDPSender(port: port).send("cpu value=1")
+        try waitUntil("the row is in the ring") { supervisor.ring()["rows_in"] == "1" }
+    }
+
     static func environment(of pid: pid_t) -> [String: String] {
         let entries = (readFile("/proc/\(pid)/environ") ?? "").split(separator: "\0")
         return Dictionary(entries.compactMap { entry in
