@@ -19,23 +19,25 @@ let package = Package(
         .target(name: "CSystem"),
         // InfluxDB line protocol: parser, point model, encoder. No dependencies.
         .target(name: "LineProtocol"),
+        // What the supervisor grants a database worker: the [database] settings, one definition for both.
+        .target(name: "WorkerGrants"),
         // The POSIX shared-memory segment and the ring of parsed rows inside it.
         .target(name: "SharedRing", dependencies: ["CSystem"]),
         // The supervisor: config, state machine, spawning, signals, pid file.
-        .target(name: "Supervision", dependencies: ["CSystem", "SharedRing", "WorkerRuntime"]),
+        .target(name: "Supervision", dependencies: ["CSystem", "SharedRing", "WorkerGrants", "WorkerRuntime"]),
         // What a worker executable links: capabilities, death pipe, process title, signal flags.
-        .target(name: "WorkerRuntime", dependencies: ["CSystem", "SharedRing"]),
+        .target(name: "WorkerRuntime", dependencies: ["CSystem", "SharedRing", "WorkerGrants"]),
         // The UDP listener worker: datagrams in, parsed rows into the ring.
         .target(name: "Listener", dependencies: ["CSystem", "LineProtocol", "SharedRing", "WorkerRuntime"]),
         // libpq, and the inserter's side of PostgreSQL: catalog, column mapping, COPY binary, ledger.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        .target(name: "PostgresSink", dependencies: ["CLibPQ", "LineProtocol"]),
+        .target(name: "PostgresSink", dependencies: ["CLibPQ", "LineProtocol", "WorkerGrants"]),
         // The inserter worker: batches from the ring into PostgreSQL, exactly once.
-        .target(name: "Inserter", dependencies: ["CSystem", "LineProtocol", "PostgresSink", "SharedRing", "WorkerRuntime"]),
+        .target(name: "Inserter", dependencies: ["CSystem", "LineProtocol", "PostgresSink", "SharedRing", "WorkerGrants", "WorkerRuntime"]),
 
         // The command line, and the database probe child (the one part of it that links libpq).
         .executableTarget(name: "linemaster", dependencies: [
-            "Supervision", "LineProtocol", "WorkerRuntime", "CLibPQ",
+            "Supervision", "LineProtocol", "WorkerGrants", "WorkerRuntime", "CLibPQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "linemaster-listener", dependencies: [
@@ -43,7 +45,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The embedded PostgreSQL worker, for users without a server of their own.
-        .target(name: "EmbeddedPostgres", dependencies: ["WorkerRuntime"]),
+        .target(name: "EmbeddedPostgres", dependencies: ["WorkerGrants", "WorkerRuntime"]),
         .executableTarget(name: "linemaster-postgres", dependencies: ["EmbeddedPostgres", "WorkerRuntime"]),
         .executableTarget(name: "linemaster-inserter", dependencies: [
             "Inserter", "WorkerRuntime",
@@ -54,7 +56,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "linemaster-bench", dependencies: [
-            "LineProtocol", "SharedRing", "PostgresSink", "WorkerRuntime",
+            "LineProtocol", "SharedRing", "PostgresSink", "WorkerGrants", "WorkerRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // Publishes into and consumes from a ring; the SharedRing crash tests spawn and SIGKILL it.
@@ -63,13 +65,13 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // A worker for the integration tests: sleeps, exits, crashes, retitles itself on demand.
-        .executableTarget(name: "linemaster-testworker", dependencies: ["WorkerRuntime"]),
+        .executableTarget(name: "linemaster-testworker", dependencies: ["WorkerGrants", "WorkerRuntime"]),
 
         .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
         .testTarget(name: "SharedRingTests", dependencies: ["SharedRing", "linemaster-ringtool"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SharedRing", "LineProtocol"]),
-        .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol"]),
+        .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol", "WorkerGrants"]),
         .testTarget(name: "InserterTests", dependencies: ["Inserter"]),
     ]
 )

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import WorkerRuntime
+import WorkerGrants
 
 /// A PostgreSQL server that linemaster runs as one of its own workers, for users without one.
 ///

@@ -5,6 +5,7 @@ import CSystem
 import LineProtocol
 import PostgresSink
 import SharedRing
+import WorkerGrants
 import WorkerRuntime
 
 /// What `linemaster-inserter` was asked to do.
@@ -40,11 +41,8 @@ public final class Inserter {
         let ring = try worker.attachRing()
         self.ring = ring
         let grant = try worker.database()
-        guard let creation = TableCreation(rawValue: grant.createTables) else {
-            throw InserterError.badSetting("create_tables = \"\(grant.createTables)\"")
-        }
         sink = PostgresSink(settings: SinkSettings(
-            conninfo: grant.url, schema: grant.schema, createTables: creation))
+            conninfo: grant.url, schema: grant.schema, createTables: grant.createTables))
         stats = worker.statSlot.map { ring.workerStats(slot: $0) }
     }
 
@@ -125,16 +123,5 @@ public final class Inserter {
     /// The first line of an error, short enough for a process title.
     static func short(_ error: any Error) -> String {
         String("\(error)".prefix { $0 != "\n" }.prefix(80))
-    }
-}
-
-/// Why an inserter cannot start.
-public enum InserterError: Error, CustomStringConvertible {
-    case badSetting(String)
-
-    public var description: String {
-        switch self {
-        case .badSetting(let setting): return "unusable database setting \(setting)"
-        }
     }
 }

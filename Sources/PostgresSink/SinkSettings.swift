@@ -1,3 +1,5 @@
+import WorkerGrants
+
 /// What the inserter needs to know to write into PostgreSQL: the `[database]` section of the config.
 public struct SinkSettings: Sendable, Equatable {
     /// Any libpq connection string: `postgresql://user@host:port/dbname` or `host=... dbname=...`.
@@ -15,18 +17,4 @@ public struct SinkSettings: Sendable, Equatable {
         self.schema = schema
         self.createTables = createTables
     }
-}
-
-/// The `create_tables` setting: how a missing measurement table comes to exist.
-public enum TableCreation: String, Sendable, CaseIterable {
-    /// `(_time timestamptz, _tags jsonb, _fields jsonb)`.
-    case jsonb
-    /// `_time timestamptz`, one column per tag (text) and field (typed after its first value), and
-    /// `_tags`/`_fields` jsonb for keys that appear later.
-    case columns
-    /// Calls the user's `SCHEMA._create(metric name, tags name[], fields name[]) RETURNS regclass`,
-    /// as pg_influx does.
-    case function
-    /// No table is created; the rows are counted as skipped.
-    case skip
 }

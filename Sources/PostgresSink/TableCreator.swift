@@ -1,4 +1,5 @@
 import LineProtocol
+import WorkerGrants
 
 /// Makes a missing measurement table exist, as `create_tables` says, from the keys of the rows
 /// that need it.

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSystem
 import SharedRing
+import WorkerGrants
 
 /// The worker side of the contract with the supervisor: who this worker is, which capabilities
 /// it was granted, its process title, the signals it was sent, and the supervisor's death.

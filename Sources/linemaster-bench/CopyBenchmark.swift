@@ -2,6 +2,7 @@ import ArgumentParser
 import Glibc
 import LineProtocol
 import PostgresSink
+import WorkerGrants
 
 /// `linemaster-bench copy`: the PostgreSQL sink against `psql -c "\copy ..."` of the same rows.
 struct CopyBenchmark: ParsableCommand {

@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import WorkerRuntime
+import WorkerGrants
 
 // A worker for the integration tests. It reports what happens to it, one line each, to the
 // file given with --report, and behaves as the options say:
@@ -40,7 +41,7 @@ func wallClock() -> Double {
 if options["--database"] != nil {
     do {
         let grant = try worker.database()
-        report("database url=\(grant.url) schema=\(grant.schema) create_tables=\(grant.createTables)")
+        report("database url=\(grant.url) schema=\(grant.schema) create_tables=\(grant.createTables.rawValue)")
     } catch {
         report("refused: \(error)")
     }

@@ -3,6 +3,7 @@ import CLibPQ
 import Glibc
 import Supervision
 import WorkerRuntime
+import WorkerGrants
 
 /// `linemaster probe-database`: run by the supervisor as a child with the `database` capability,
 /// asks once whether the database accepts connections and exits with the answer (see

@@ -2,6 +2,7 @@ import Dispatch
 import PostgresSink
 import Synchronization
 import Testing
+import WorkerGrants
 
 /// `create_tables`: what happens when a measurement has no table.
 @Suite struct TableCreationTests {

@@ -2,6 +2,7 @@ import CLibPQ
 import Glibc
 import LineProtocol
 import PostgresSink
+import WorkerGrants
 
 /// The test's own schema (random name) in the database `scripts/with-postgres` provides, with an
 /// administrative connection to arrange tables and look at what the sink wrote. Dropped on deinit.

@@ -1,3 +1,4 @@
+import WorkerGrants
 // The [database] section.
 extension ConfigDecoder {
     mutating func decodeDatabase(_ table: TOMLTable) -> DatabaseSettings {

@@ -1,3 +1,4 @@
+import WorkerGrants
 import WorkerRuntime
 
 /// The whole configuration of one linemaster instance, as read from its TOML file.
@@ -35,18 +36,6 @@ public struct DatabaseSettings: Equatable, Sendable {
     public var createTables: TableCreation = .jsonb
 
     public init() {}
-}
-
-/// `create_tables`: how a table for a new measurement comes about.
-public enum TableCreation: String, CaseIterable, Sendable {
-    /// `(_time timestamptz, _tags jsonb, _fields jsonb)`.
-    case jsonb
-    /// `_time` plus one typed column per tag and field of the first row.
-    case columns
-    /// The user's `SCHEMA._create(metric name, tags name[], fields name[]) RETURNS regclass`, as in pg_influx.
-    case function
-    /// No table is created; the rows are counted as skipped.
-    case skip
 }
 
 /// The `[ring]` section: the shared-memory ring that listeners fill and inserters drain.

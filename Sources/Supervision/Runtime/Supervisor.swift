@@ -1,6 +1,7 @@
 import WorkerRuntime
 #if canImport(Glibc)
 import Glibc
+import WorkerGrants
 #endif
 
 /// The supervisor process: the one loop that wires ``SupervisorStateMachine`` to real
@@ -103,7 +104,7 @@ public struct Supervisor {
     /// Starts `linemaster probe-database` with the `database` capability.
     private mutating func startProbe() -> [SupervisorAction] {
         let spec = DatabaseProbe.probeWorker
-        let grant = DatabaseGrant(url: conninfo, schema: "", createTables: "")
+        let grant = DatabaseGrant(url: conninfo, schema: machine.config.database.schema, createTables: machine.config.database.createTables)
         switch launcher.launch(instance: spec.name, spec: spec, statSlot: .max, sharedMemory: nil, database: grant, sockets: []) {
         case .success(let pid):
             probe = pid
@@ -172,7 +173,7 @@ public struct Supervisor {
     private mutating func launch(instance: String, spec: WorkerSpec, statSlot: Int) -> [SupervisorAction] {
         let fd = sharedMemory.ring.segment.fd
         let database = machine.config.database
-        let grant = DatabaseGrant(url: conninfo, schema: database.schema, createTables: database.createTables.rawValue)
+        let grant = DatabaseGrant(url: conninfo, schema: database.schema, createTables: database.createTables)
         guard let listening = sockets.descriptors(for: spec) else {
             return machine.spawnFailed(instance: instance, reason: "its listen sockets are not open", now: .now)
         }

@@ -4,6 +4,7 @@ import Glibc
 import CSystem
 import SharedRing
 import WorkerRuntime
+import WorkerGrants
 
 /// Starts worker processes: finds the executable, builds argv and the environment that carries
 /// the worker's capabilities, and spawns it with the death pipe and, when granted, the segment.

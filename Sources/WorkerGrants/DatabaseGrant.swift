@@ -11,8 +11,7 @@ public struct DatabaseGrant: Equatable, Sendable {
     /// A libpq connection string or URI; empty means libpq's defaults and PG* variables.
     public var url: String
     public var schema: String
-    /// `jsonb`, `columns`, `function` or `skip`.
-    public var createTables: String
+    public var createTables: TableCreation
 
     /// The embedded server's port: it only names its socket file, since it listens on no TCP port.
     public static let embeddedPort = 5432
@@ -26,7 +25,7 @@ public struct DatabaseGrant: Equatable, Sendable {
         return "host='\(String(host))' port=\(embeddedPort) dbname=postgres user=postgres"
     }
 
-    public init(url: String, schema: String, createTables: String) {
+    public init(url: String, schema: String, createTables: TableCreation) {
         self.url = url
         self.schema = schema
         self.createTables = createTables
@@ -34,7 +33,7 @@ public struct DatabaseGrant: Equatable, Sendable {
 
     /// `key=value` lines; no value can hold a line break (libpq's syntax has none).
     public var encoded: String {
-        "url=\(url)\nschema=\(schema)\ncreate_tables=\(createTables)\n"
+        "url=\(url)\nschema=\(schema)\ncreate_tables=\(createTables.rawValue)\n"
     }
 
     public init?(encoded text: String) {
@@ -43,12 +42,13 @@ public struct DatabaseGrant: Equatable, Sendable {
             guard let equals = line.firstIndex(of: "=") else { return nil }
             values[line[..<equals]] = String(line[line.index(after: equals)...])
         }
-        guard let url = values["url"], let schema = values["schema"], let create = values["create_tables"] else { return nil }
+        guard let url = values["url"], let schema = values["schema"],
+              let create = values["create_tables"].flatMap(TableCreation.init(rawValue:)) else { return nil }
         self.init(url: url, schema: schema, createTables: create)
     }
 
     /// Reads the grant from the inherited pipe `fd` (the supervisor closed its end after writing).
-    static func read(fd: Int32) -> DatabaseGrant? {
+    public static func read(fd: Int32) -> DatabaseGrant? {
         var bytes: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 4096)
         while true {
@@ -60,4 +60,19 @@ public struct DatabaseGrant: Equatable, Sendable {
         close(fd)
         return DatabaseGrant(encoded: String(decoding: bytes, as: UTF8.self))
     }
+}
+
+/// `create_tables`: how a table for a new measurement comes about. The supervisor reads it from
+/// the config and the inserters act on it; this is its one definition.
+public enum TableCreation: String, Sendable, CaseIterable {
+    /// `(_time timestamptz, _tags jsonb, _fields jsonb)`.
+    case jsonb
+    /// `_time timestamptz`, one column per tag (text) and field (typed after its first value), and
+    /// `_tags`/`_fields` jsonb for keys that appear later.
+    case columns
+    /// Calls the user's `SCHEMA._create(metric name, tags name[], fields name[]) RETURNS regclass`,
+    /// as pg_influx does.
+    case function
+    /// No table is created; the rows are counted as skipped.
+    case skip
 }
