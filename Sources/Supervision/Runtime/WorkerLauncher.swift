@@ -47,12 +47,13 @@ struct WorkerLauncher {
             grantPipe = fd
         }
         defer { grantPipe.map { _ = close($0) } }
-        let pid = withCStrings(["linemaster: \(instance)"] + spec.args) { argv in
-            withCStrings(environment) { envp in
-                lm_spawn(path, argv, envp, inherited, Int32(inherited.count), SIGKILL)
+        let target = ExecTarget(executable: path, title: "linemaster: \(instance)", arguments: spec.args, environment: environment)
+        let pid = withCStrings(target.argv) { argv in
+            withCStrings(target.environment) { envp in
+                lm_spawn(target.path, argv, envp, inherited, Int32(inherited.count), SIGKILL)
             }
         }
-        guard pid > 0 else { return .failure(.exec(path, errno)) }
+        guard pid > 0 else { return .failure(.exec(target.path, errno)) }
         return .success(pid)
     }
 
