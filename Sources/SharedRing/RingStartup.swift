@@ -12,8 +12,9 @@ extension SharedRing {
     /// - a ring of another layout version: an error, since a different linemaster can still
     ///   drain it; replacing it would throw its rows away.
     ///
-    /// Recovery needs that no other process is attached (see ``recover()``): if workers of an
-    /// earlier supervisor still have the segment mapped, this throws ``SharedRingError/inUse(segment:pids:)``.
+    /// Recovery needs that no other process can write to the ring (see ``recover()``): if workers
+    /// of an earlier supervisor still have the segment mapped for writing, this throws
+    /// ``SharedRingError/inUse(segment:pids:)``; readers that mapped it read-only do not count.
     public static func openOrCreate(name: String, size: Int) throws(SharedRingError) -> (SharedRing, RecoveryReport) {
         let capacity = SegmentLayout.capacity(forRequestedSize: size)
         guard capacity >= SegmentLayout.minimumCapacity else {

@@ -88,10 +88,11 @@ public final class SharedRing: @unchecked Sendable {
     }
 
     /// Opens the existing ring `name` without recovering it (`linemaster status`, tools), or
-    /// returns nil when there is no such segment.
-    public static func open(name: String) throws(SharedRingError) -> SharedRing? {
+    /// returns nil when there is no such segment. A ring opened `.readOnly` can only be read:
+    /// its counters and statistics slots.
+    public static func open(name: String, access: SharedSegment.Access = .readWrite) throws(SharedRingError) -> SharedRing? {
         let segment: SharedSegment?
-        do { segment = try SharedSegment.open(name: name) } catch { throw .segment(error) }
+        do { segment = try SharedSegment.open(name: name, access: access) } catch { throw .segment(error) }
         guard let segment else { return nil }
         return try validated(segment)
     }

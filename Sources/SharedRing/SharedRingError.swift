@@ -9,7 +9,7 @@ public enum SharedRingError: Error, CustomStringConvertible {
     /// The segment holds a ring of another layout version; recreating it would lose its rows.
     case unsupportedVersion(segment: String, version: UInt32)
 
-    /// Processes of an earlier run still have the segment mapped; recovering it under them would
+    /// Processes of an earlier run still have the segment mapped for writing; recovering it under them would
     /// corrupt it. They exit by themselves when they notice their supervisor is gone.
     case inUse(segment: String, pids: [Int32])
 

@@ -56,9 +56,22 @@ public final class SharedSegment: @unchecked Sendable {
         return try map(name: name, fd: fd, size: size, flags: MAP_POPULATE)
     }
 
-    /// Opens the existing segment `name`, if there is one (a supervisor restarting on the same data directory).
-    public static func open(name: String) throws(SharedSegmentError) -> SharedSegment? {
-        let fd = shm_open(name, O_RDWR | O_CLOEXEC, 0)
+    /// How a process maps a segment it opens by name.
+    public enum Access: Sendable {
+        /// The supervisor, which recovers the ring, and tools that publish or claim.
+        case readWrite
+        /// Readers such as `linemaster status`: they cannot change the ring, so the supervisor
+        /// may recover it while they have it mapped. Any write through the mapping faults.
+        case readOnly
+
+        var openFlag: Int32 { self == .readOnly ? O_RDONLY : O_RDWR }
+        var protection: Int32 { self == .readOnly ? PROT_READ : PROT_READ | PROT_WRITE }
+    }
+
+    /// Opens the existing segment `name`, if there is one (a supervisor restarting on the same
+    /// data directory, or a reader); never creates it.
+    public static func open(name: String, access: Access = .readWrite) throws(SharedSegmentError) -> SharedSegment? {
+        let fd = shm_open(name, access.openFlag | O_CLOEXEC, 0)
         if fd < 0 {
             if errno == ENOENT { return nil }
             throw .system("shm_open(\(name))", errno)
@@ -70,7 +83,7 @@ public final class SharedSegment: @unchecked Sendable {
             close(fd)
             throw .foreign(name)
         }
-        return try map(name: name, fd: fd, size: Int(info.st_size))
+        return try map(name: name, fd: fd, size: Int(info.st_size), protection: access.protection)
     }
 
     /// Attaches to a segment whose descriptor this process inherited: a worker, which publishes
@@ -85,10 +98,12 @@ public final class SharedSegment: @unchecked Sendable {
         shm_unlink(name)
     }
 
-    /// The processes other than this one that have the segment `name` mapped, found in
-    /// `/proc/PID/maps` (as PostgreSQL asks the kernel how many processes are attached to its
-    /// segment before it reuses it). Processes of other users are not visible, and cannot map
-    /// a 0600 segment anyway.
+    /// The processes other than this one that have the segment `name` mapped for writing, found
+    /// in `/proc/PID/maps` (as PostgreSQL asks the kernel how many processes are attached to its
+    /// segment before it reuses it). A read-only mapping does not count: such a reader (a
+    /// `linemaster status` run by a monitoring loop) cannot change the ring under a recovery, and
+    /// must not keep a supervisor from starting. Processes of other users are not visible, and
+    /// cannot map a 0600 segment anyway.
     public static func processesAttached(name: String) -> [pid_t] {
         guard let proc = opendir("/proc") else { return [] }
         defer { closedir(proc) }
@@ -117,10 +132,18 @@ public final class SharedSegment: @unchecked Sendable {
         // Each line ends with the mapped path; match it whole, up to the newline.
         var start = 0
         while let end = contents[start...].firstIndex(of: UInt8(ascii: "\n")) {
-            if end - start >= path.count && contents[(end - path.count) ..< end].elementsEqual(path) { return true }
+            let line = contents[start ..< end]
+            if line.count >= path.count && line.suffix(path.count).elementsEqual(path) && isWritable(line) { return true }
             start = end + 1
         }
         return false
+    }
+
+    /// Whether a line of /proc/PID/maps (`START-END PERMS OFFSET DEVICE INODE PATH`, PERMS such
+    /// as `rw-s`) maps for writing.
+    private static func isWritable(_ line: ArraySlice<UInt8>) -> Bool {
+        guard let space = line.firstIndex(of: UInt8(ascii: " ")), space + 2 < line.endIndex else { return false }
+        return line[space + 2] == UInt8(ascii: "w")
     }
 
     private static func sizeOf(fd: Int32, name: String) throws(SharedSegmentError) -> Int {
@@ -129,8 +152,10 @@ public final class SharedSegment: @unchecked Sendable {
         return Int(info.st_size)
     }
 
-    private static func map(name: String, fd: Int32, size: Int, flags: Int32 = 0) throws(SharedSegmentError) -> SharedSegment {
-        let address = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_SHARED | flags, fd, 0)
+    private static func map(
+        name: String, fd: Int32, size: Int, flags: Int32 = 0, protection: Int32 = PROT_READ | PROT_WRITE
+    ) throws(SharedSegmentError) -> SharedSegment {
+        let address = mmap(nil, size, protection, MAP_SHARED | flags, fd, 0)
         guard let address, address != UnsafeMutableRawPointer(bitPattern: -1) else {
             let err = errno
             close(fd)

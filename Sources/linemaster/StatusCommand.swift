@@ -15,10 +15,7 @@ struct StatusCommand: ParsableCommand {
 
     func run() throws {
         let report: StatusReport
-        do { report = try StatusReport.read(dataDirectory: dataDirectory) } catch {
-            print("\(error)")
-            throw ExitCode(3)
-        }
+        do { report = try StatusReport.read(dataDirectory: dataDirectory) } catch { throw ControlFailure.report(error) }
         print(json ? report.json() : report.text())
         if report.hasFailedWorker { throw ExitCode(1) }
     }

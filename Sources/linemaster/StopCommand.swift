@@ -3,7 +3,8 @@ import Supervision
 
 struct StopCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "stop", abstract: "Stop the supervisor of a data directory and wait until it has exited.")
+        commandName: "stop", abstract: "Stop the supervisor of a data directory and wait until it has exited.",
+        discussion: "Exit status: 0 once it has exited, 1 when it did not within the timeout, 3 when no supervisor runs.")
 
     @Option(name: .customShort("D"), help: "Data directory of the running supervisor.")
     var dataDirectory: String
@@ -27,7 +28,7 @@ struct StopCommand: ParsableCommand {
         do {
             try SupervisorControl.stop(dataDirectory: dataDirectory, mode: shutdown, timeout: .seconds(timeout))
         } catch {
-            throw ValidationError("\(error)")
+            throw ControlFailure.report(error)
         }
     }
 }

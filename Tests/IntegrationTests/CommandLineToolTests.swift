@@ -201,3 +201,43 @@ private func wallClockNanoseconds() -> Int64 {
     clock_gettime(CLOCK_REALTIME, &now)
     return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
 }
+
+/// `linemaster stop`, `reload` and `status` when they cannot do what was asked: one line on
+/// stderr, no usage text (the command line was right), and the same exit statuses.
+@Suite struct ControlCommandFailures {
+    @Test(arguments: ["stop", "reload", "status"])
+    func withNoSupervisorRunningTheyExitThreeWithOneLineAndNoUsage(command: String) {
+        let idle = SupervisorProcess(config: "")
+        let result = Binaries.runSeparately("linemaster", [command, "-D", idle.dataDirectory])
+        #expect(result.status == 3)
+        #expect(result.stderr == "no linemaster is running with data directory \(idle.dataDirectory)\n")
+        #expect(!result.stderr.contains("USAGE"))
+        #expect(result.stdout == "")
+    }
+
+    @Test func stopExitsOneWhenTheSupervisorDoesNotExitInTime() throws {
+        let supervisor = SupervisorProcess(config: """
+            [supervisor]
+            shutdown_timeout = "60s"
+            [[worker]]
+            name = "stubborn"
+            executable = "TESTWORKER"
+            args = ["--ignore-term"]
+            """)
+        try supervisor.startReady()
+        let pid = try #require(try supervisor.waitForWorkers(["stubborn"])["stubborn"])
+        try waitUntil("the worker ignores SIGTERM") { Self.ignoresSIGTERM(pid) }
+        let result = Binaries.runSeparately("linemaster", ["stop", "-D", supervisor.dataDirectory, "--timeout", "1"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("linemaster (pid \(supervisor.pid)) did not stop within"))
+        #expect(result.stderr.split(separator: "\n").count == 1)
+        #expect(!result.stderr.contains("USAGE"))
+    }
+
+    /// Whether SIGTERM is in the process's ignored signals (`SigIgn` in /proc/PID/status, a hex mask).
+    private static func ignoresSIGTERM(_ pid: pid_t) -> Bool {
+        let line = (readFile("/proc/\(pid)/status") ?? "").split(separator: "\n").first { $0.hasPrefix("SigIgn:") }
+        let mask = line.flatMap { UInt64($0.dropFirst("SigIgn:".count).trimmingPrefix("\t"), radix: 16) } ?? 0
+        return mask & (1 << (SIGTERM - 1)) != 0
+    }
+}

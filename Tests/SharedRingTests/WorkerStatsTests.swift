@@ -14,7 +14,7 @@ import Testing
         inserter.add(500, to: .rowsInserted)
 
         // What `linemaster status` sees through its own mapping.
-        let status = try #require(try SharedRing.open(name: test.name))
+        let status = try #require(try SharedRing.open(name: test.name, access: .readOnly))
         #expect(status.workerStats(slot: 0).pid == 100 && status.workerStats(slot: 0).name == "listener 1")
         #expect(status.workerStats(slot: 0).value(of: .rowsPublished) == 3)
         #expect(status.workerStats(slot: 255).value(of: .rowsInserted) == 500)

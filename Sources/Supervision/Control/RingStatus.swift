@@ -6,9 +6,10 @@ public struct RingStatus: Sendable {
     /// Counters of each worker's statistics slot, by slot index, for slots that name a live worker.
     public var workerCounters: [Int: WorkerCounters]
 
-    /// Opens the ring `name` without changing it; nil when there is none.
+    /// Maps the ring `name` read-only, so that a supervisor starting meanwhile may recover it;
+    /// nil when there is none (never created here).
     static func read(segmentName name: String, workers: [WorkerStatus]) -> RingStatus? {
-        guard let ring = try? SharedRing.open(name: name) else { return nil }
+        guard let ring = try? SharedRing.open(name: name, access: .readOnly) else { return nil }
         var perWorker: [Int: WorkerCounters] = [:]
         for worker in workers where worker.flags.contains(WorkerFlag.sharedMemory.rawValue) && worker.statSlot < WorkerStatsSlot.slotCount {
             let slot = ring.workerStats(slot: worker.statSlot)

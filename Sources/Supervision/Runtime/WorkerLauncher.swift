@@ -55,16 +55,18 @@ struct WorkerLauncher {
                 "\(SocketActivation.countVariable)=\(sockets.count)",
                 "\(SocketActivation.namesVariable)=\(SocketActivation.encode(spec.listen.map(\.text)))",
             ]
-            // The child writes its own pid into this entry between fork and exec.
+            // The child writes its own pid into this entry between fork and exec (ExecTarget
+            // only appends to the environment, so the index holds).
             listenPIDEntry = Int32(environment.count)
             environment.append("\(SocketActivation.pidVariable)=" + String(repeating: " ", count: 20))
         }
-        let pid = withCStrings(["linemaster: \(instance)"] + spec.args) { argv in
-            withCStrings(environment) { envp in
-                lm_spawn(path, argv, envp, descriptors.fds, Int32(descriptors.fds.count), listenPIDEntry, SIGKILL)
+        let target = ExecTarget(executable: path, title: "linemaster: \(instance)", arguments: spec.args, environment: environment)
+        let pid = withCStrings(target.argv) { argv in
+            withCStrings(target.environment) { envp in
+                lm_spawn(target.path, argv, envp, descriptors.fds, Int32(descriptors.fds.count), listenPIDEntry, SIGKILL)
             }
         }
-        guard pid > 0 else { return .failure(.exec(path, errno)) }
+        guard pid > 0 else { return .failure(.exec(target.path, errno)) }
         return .success(pid)
     }
 

@@ -13,13 +13,18 @@ enum Binaries {
 
     /// Starts an executable with stdout and stderr appended to `logPath`, all signals default and unblocked.
     static func spawn(_ name: String, _ arguments: [String], logPath: String, environment extra: [String] = []) -> pid_t {
+        spawnProgram(path(name), arguments, logPath: logPath, environment: extra)
+    }
+
+    /// Starts any program as ``spawn(_:_:logPath:environment:)`` does.
+    static func spawnProgram(_ program: String, _ arguments: [String], logPath: String, environment extra: [String] = []) -> pid_t {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }
         posix_spawn_file_actions_addopen(&actions, 1, logPath, O_WRONLY | O_CREAT | O_APPEND, 0o644)
         posix_spawn_file_actions_adddup2(&actions, 1, 2)
         posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-        return spawn(path(name), arguments, actions: &actions, environment: extra)
+        return spawn(program, arguments, actions: &actions, environment: extra)
     }
 
     /// Runs one of the package's executables to completion; returns its exit code and combined output.

@@ -52,13 +52,21 @@ final class SupervisorProcess: @unchecked Sendable {
         exitStatus = nil
     }
 
-    /// Starts it and waits until the pid file says `ready`.
+    /// Starts it and waits until the pid file says `ready`; fails at once, with the log, if it exits instead.
     func startReady(environment extra: [String] = []) throws {
         start(environment: extra)
         try waitUntil("the supervisor is ready") {
             let lines = self.pidFileLines()
-            return lines?.first == String(self.pid) && lines?.last == "ready"
+            return lines?.first == String(self.pid) && lines?.last == "ready" || self.hasExited()
         }
+        if let exitStatus { throw StartFailed(outcome: ExitOutcome(status: exitStatus), log: log()) }
+    }
+
+    /// Whether the supervisor has exited; reaps it if so.
+    private func hasExited() -> Bool {
+        var status: Int32 = 0
+        if exitStatus == nil && waitpid(pid, &status, WNOHANG) == pid { exitStatus = status }
+        return exitStatus != nil
     }
 
     func pidFileLines() -> [String]? {
@@ -151,6 +159,12 @@ func waitUntil(_ what: String, timeout: Duration = .seconds(15), _ condition: ()
         guard ContinuousClock.now < deadline else { throw TimedOut(what: what) }
         usleep(50_000)
     }
+}
+
+struct StartFailed: Error, CustomStringConvertible {
+    let outcome: ExitOutcome
+    let log: String
+    var description: String { "the supervisor exited (\(outcome)) before it was ready:\n\(log)" }
 }
 
 struct TimedOut: Error, CustomStringConvertible {
