@@ -31,7 +31,7 @@ final class Connection {
     /// False once the connection broke; a broken connection is replaced, never reset in place.
     var isUsable: Bool { PQstatus(conn) == CONNECTION_OK }
 
-    /// True when a transaction is open (possibly aborted), so that a caller can roll it back first.
+    /// True when a transaction is open (possibly aborted), so that a caller can roll it back.
     var inTransaction: Bool { PQtransactionStatus(conn) != PQTRANS_IDLE }
 
     /// Where this connection goes, without the password: `host=... port=... dbname=... user=...`.
