@@ -51,6 +51,14 @@ final class Connection {
         return rows(of: result!)
     }
 
+    /// Runs statements separated by semicolons, without parameters, in one simple-query message:
+    /// one round trip for all of them. Their rows are not returned.
+    func execute(_ statements: String) throws(StatementFailure) {
+        let result = PQexec(conn, statements)
+        defer { PQclear(result) }
+        try check(result, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
+    }
+
     /// Starts `COPY ... FROM STDIN`; send the data with ``putCopyData(_:)``, then ``endCopy()``.
     func beginCopy(_ sql: String) throws(StatementFailure) {
         let start = PQexec(conn, sql)
