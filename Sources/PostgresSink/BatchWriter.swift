@@ -43,6 +43,23 @@ final class BatchWriter {
         var suspects: [TableShape] = []
     }
 
+    /// Starts a batch's transaction with a durable commit, whatever the server's default. The batch
+    /// leaves the ring once COMMIT returns, and under `synchronous_commit = off` (a common tuning
+    /// for metrics) COMMIT returns before its WAL is written: a server crash then loses rows that
+    /// the ring no longer holds. Only `off` is raised, to `on`: every other value (`local`,
+    /// `remote_write`, `on`, `remote_apply`) waits for the local flush already, and a stronger
+    /// one, such as waiting for synchronous standbys, must stay.
+    ///
+    /// A `SET LOCAL` (`set_config(..., true)`) in each transaction rather than a session `SET` at
+    /// connect: it travels in BEGIN's own simple-query message, so it costs no round trip; it
+    /// holds through a pooler in transaction mode, where a session `SET` stays behind on whichever
+    /// server connection ran it; and it reads the setting in force for this very transaction, so a
+    /// later `ALTER SYSTEM`, `ALTER ROLE` or `ALTER DATABASE` is followed.
+    private static let beginDurable = """
+        BEGIN; SELECT pg_catalog.set_config('synchronous_commit', 'on', true) \
+        WHERE pg_catalog.current_setting('synchronous_commit') = 'off'
+        """
+
     /// A table changed under its cached definition: roll back, refresh the catalog, try once more.
     private struct DefinitionChanged: Error {}
 
@@ -58,7 +75,7 @@ final class BatchWriter {
 
     private func attempt(_ rows: [PointRecordView], _ range: RingRange, on connection: Connection, firstTry: Bool) throws(StatementFailure) -> Result<BatchOutcome, DefinitionChanged> {
         var plan = try prepare(rows, on: connection)
-        try connection.query("BEGIN")
+        try connection.execute(Self.beginDurable)
         do throws(StatementFailure) {
             try ledger.record(range, rows: rows.count, on: connection)
         } catch .server(let error) where error.sqlstate == Ledger.overlapSQLSTATE {

@@ -31,7 +31,7 @@ final class Connection {
     /// False once the connection broke; a broken connection is replaced, never reset in place.
     var isUsable: Bool { PQstatus(conn) == CONNECTION_OK }
 
-    /// True when a transaction is open (possibly aborted), so that a caller can roll it back first.
+    /// True when a transaction is open (possibly aborted), so that a caller can roll it back.
     var inTransaction: Bool { PQtransactionStatus(conn) != PQTRANS_IDLE }
 
     /// Where this connection goes, without the password: `host=... port=... dbname=... user=...`.
@@ -49,6 +49,14 @@ final class Connection {
         defer { PQclear(result) }
         try check(result, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
         return rows(of: result!)
+    }
+
+    /// Runs statements separated by semicolons, without parameters, in one simple-query message:
+    /// one round trip for all of them. Their rows are not returned.
+    func execute(_ statements: String) throws(StatementFailure) {
+        let result = PQexec(conn, statements)
+        defer { PQclear(result) }
+        try check(result, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
     }
 
     /// Starts `COPY ... FROM STDIN`; send the data with ``putCopyData(_:)``, then ``endCopy()``.

@@ -98,10 +98,24 @@ public final class PostgresSink {
     private func run<T>(_ body: (Connection) throws(StatementFailure) -> T) throws(SinkError) -> T {
         let connection = try ready()
         do {
-            if connection.inTransaction { try connection.query("ROLLBACK") }
             return try body(connection)
         } catch {
+            if case .server = error { endTransaction(on: connection) }
             throw record(failure(error, connection))
+        }
+    }
+
+    /// Rolls back the transaction a refused statement left open, now rather than at the next call:
+    /// the caller may back off for seconds before that, and the transaction would hold its locks
+    /// and its uncommitted ledger row (which a batch with an overlapping range waits for) or, when
+    /// aborted, show as `idle in transaction (aborted)`. A connection that cannot even roll back is
+    /// dropped, so that the next call starts on a fresh one.
+    private func endTransaction(on connection: Connection) {
+        guard connection.inTransaction else { return }
+        do throws(StatementFailure) {
+            try connection.query("ROLLBACK")
+        } catch {
+            self.connection = nil
         }
     }
 
