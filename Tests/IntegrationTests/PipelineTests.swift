@@ -85,7 +85,7 @@ import Testing
             if let inserter = supervisor.worker("inserter \(burst % 2 + 1)") { kill(inserter.pid, SIGKILL) }
             var status: Int32 = 0
             waitpid(load, &status, 0)
-            sent += try #require(Self.linesSent(readFile(log) ?? ""))
+            sent += try #require(linesSent(readFile(log) ?? ""))
             // Once every line the kernel took is in the ring, no listener holds any.
             let accepted = sent - Self.droppedDatagrams(port: port) * linesPerDatagram
             let published = (try? waitUntil("burst \(burst) is published", timeout: .seconds(10)) {
@@ -103,11 +103,6 @@ import Testing
         #expect(sent == bursts * linesPerBurst)
         #expect(total == expected, "sent \(sent), dropped by the kernel \(sent - expected), stored \(total)")
         #expect(distinct == total, "a row was stored twice")
-    }
-
-    /// The sender's own count: `sent N lines ...`.
-    static func linesSent(_ output: String) -> Int? {
-        output.split(separator: "\n").first { $0.hasPrefix("sent ") }.flatMap { Int($0.split(separator: " ")[1]) }
     }
 
     /// Datagrams the kernel dropped at the listeners' socket, which the supervisor held throughout.

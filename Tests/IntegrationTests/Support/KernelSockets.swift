@@ -46,3 +46,9 @@ extension String {
         String(repeating: "0", count: max(0, width - count)) + self
     }
 }
+
+/// `N` from linemaster-load's summary `sent N lines in M datagrams, ...`: the lines in datagrams
+/// the sender's kernel took, where counting what was accepted starts.
+func linesSent(_ output: String) -> Int? {
+    output.split(separator: "\n").first { $0.hasPrefix("sent ") }.flatMap { Int($0.split(separator: " ")[1]) }
+}
