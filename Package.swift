@@ -19,16 +19,18 @@ let package = Package(
         .target(name: "CSystem"),
         // InfluxDB line protocol: parser, point model, encoder. No dependencies.
         .target(name: "LineProtocol"),
+        // One error type for failed system calls, and reading a descriptor to its end.
+        .target(name: "SystemCalls"),
         // What the supervisor grants a database worker: the [database] settings, one definition for both.
-        .target(name: "WorkerGrants"),
+        .target(name: "WorkerGrants", dependencies: ["SystemCalls"]),
         // The POSIX shared-memory segment and the ring of parsed rows inside it.
-        .target(name: "SharedRing", dependencies: ["CSystem"]),
+        .target(name: "SharedRing", dependencies: ["CSystem", "SystemCalls"]),
         // The supervisor: config, state machine, spawning, signals, pid file.
-        .target(name: "Supervision", dependencies: ["CSystem", "SharedRing", "WorkerGrants", "WorkerRuntime"]),
+        .target(name: "Supervision", dependencies: ["CSystem", "SharedRing", "SystemCalls", "WorkerGrants", "WorkerRuntime"]),
         // What a worker executable links: capabilities, death pipe, process title, signal flags.
         .target(name: "WorkerRuntime", dependencies: ["CSystem", "SharedRing", "WorkerGrants"]),
         // The UDP listener worker: datagrams in, parsed rows into the ring.
-        .target(name: "Listener", dependencies: ["CSystem", "LineProtocol", "SharedRing", "WorkerRuntime"]),
+        .target(name: "Listener", dependencies: ["CSystem", "LineProtocol", "SharedRing", "SystemCalls", "WorkerRuntime"]),
         // libpq, and the inserter's side of PostgreSQL: catalog, column mapping, COPY binary, ledger.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "PostgresSink", dependencies: ["CLibPQ", "LineProtocol", "WorkerGrants"]),
@@ -37,7 +39,7 @@ let package = Package(
 
         // The command line, and the database probe child (the one part of it that links libpq).
         .executableTarget(name: "linemaster", dependencies: [
-            "Supervision", "LineProtocol", "WorkerGrants", "WorkerRuntime", "CLibPQ",
+            "Supervision", "LineProtocol", "SystemCalls", "WorkerGrants", "WorkerRuntime", "CLibPQ",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "linemaster-listener", dependencies: [
@@ -45,7 +47,7 @@ let package = Package(
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         // The embedded PostgreSQL worker, for users without a server of their own.
-        .target(name: "EmbeddedPostgres", dependencies: ["WorkerGrants", "WorkerRuntime"]),
+        .target(name: "EmbeddedPostgres", dependencies: ["SystemCalls", "WorkerGrants", "WorkerRuntime"]),
         .executableTarget(name: "linemaster-postgres", dependencies: ["EmbeddedPostgres", "WorkerRuntime"]),
         .executableTarget(name: "linemaster-inserter", dependencies: [
             "Inserter", "WorkerRuntime",

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import WorkerRuntime
 import WorkerGrants
+import SystemCalls
 
 /// A PostgreSQL server that linemaster runs as one of its own workers, for users without one.
 ///
@@ -43,11 +44,11 @@ public struct EmbeddedPostgres {
     /// The directory must belong to the server's user; linemaster's data directory (0700) must
     /// let that user through to it.
     private func prepareDirectory() throws(EmbeddedPostgresError) {
-        if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw .system("mkdir \(directory)", errno) }
+        if mkdir(directory, 0o700) != 0 && errno != EEXIST { throw .system(SystemCallError("mkdir \(directory)")) }
         guard let runAs, let user = getpwnam(runAs) else { return }
         let parent = String(directory.dropLast("/postgres".count))
         chmod(parent, 0o711)
-        guard chown(directory, user.pointee.pw_uid, user.pointee.pw_gid) == 0 else { throw .system("chown \(directory)", errno) }
+        guard chown(directory, user.pointee.pw_uid, user.pointee.pw_gid) == 0 else { throw .system(SystemCallError("chown \(directory)")) }
     }
 
     /// Runs `program` through setpriv, which drops to `runAs` and sets the parent-death signal
@@ -67,14 +68,14 @@ public struct EmbeddedPostgres {
         posix_spawnattr_setpgroup(&attributes, 0)
         posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETPGROUP))
         let rc = posix_spawn(&pid, argv[0], nil, &attributes, cArguments, environ)
-        guard rc == 0 else { throw .system("posix_spawn \(program)", rc) }
+        guard rc == 0 else { throw .system(SystemCallError("posix_spawn \(program)", errno: rc)) }
         return pid
     }
 
     private func wait(_ pid: pid_t) throws(EmbeddedPostgresError) -> Int32 {
         var status: Int32 = 0
         while waitpid(pid, &status, 0) < 0 {
-            guard errno == EINTR else { throw .system("waitpid", errno) }
+            guard errno == EINTR else { throw .system(SystemCallError("waitpid")) }
         }
         return status
     }
@@ -91,7 +92,7 @@ public struct EmbeddedPostgres {
 public enum EmbeddedPostgresError: Error, CustomStringConvertible {
     case notInstalled
     case initdbFailed(Int32)
-    case system(String, Int32)
+    case system(SystemCallError)
 
     public var description: String {
         switch self {
@@ -99,7 +100,8 @@ public enum EmbeddedPostgresError: Error, CustomStringConvertible {
         case .initdbFailed(let status):
             return "initdb failed (wait status \(status)); see its output above. When linemaster runs as root, "
                 + "the server runs as postgres, which needs search permission (x) on every directory above the data directory"
-        case .system(let call, let err): return "\(call) failed: \(String(cString: strerror(err)))"
+        case .system(let error):
+            return error.description
         }
     }
 }

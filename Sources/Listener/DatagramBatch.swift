@@ -1,4 +1,5 @@
 import CSystem
+import SystemCalls
 
 /// Buffers for receiving many datagrams with one recvmmsg call, each up to the largest UDP payload.
 struct DatagramBatch: ~Copyable {
@@ -27,7 +28,7 @@ struct DatagramBatch: ~Copyable {
     /// With `waitForOne` (a blocking socket), waits for the first one up to the socket's timeout.
     mutating func receive(from fd: Int32, waitForOne: Bool = false) throws(ListenerError) -> Int {
         let n = lm_receive_datagrams(fd, buffers, Self.datagramCapacity, UInt32(capacity), lengths, truncated, waitForOne ? 1 : 0)
-        guard n >= 0 else { throw .system("recvmmsg", errno) }
+        guard n >= 0 else { throw .system(SystemCallError("recvmmsg")) }
         count = Int(n)
         return count
     }

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import CSystem
 import WorkerRuntime
+import SystemCalls
 
 /// A bound UDP socket: one the supervisor passed (shared by every instance of the definition,
 /// and open across their restarts), or one the listener bound itself from `--udp`, with
@@ -17,7 +18,7 @@ public final class UDPSocket {
         var type: Int32 = 0
         var length = socklen_t(MemoryLayout<Int32>.size)
         guard getsockopt(socket.fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 else {
-            throw .system("descriptor \(socket.fd) (\(socket.name)) passed by the supervisor", errno)
+            throw .system(SystemCallError("descriptor \(socket.fd) (\(socket.name)) passed by the supervisor"))
         }
         guard type == Int32(SOCK_DGRAM.rawValue) else {
             throw .notDatagram(socket.name)
@@ -40,7 +41,7 @@ public final class UDPSocket {
         guard rc == 0, let info = found else { throw .badAddress(address, String(cString: gai_strerror(rc))) }
         defer { freeaddrinfo(found) }
         fd = socket(info.pointee.ai_family, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_NONBLOCK.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard fd >= 0 else { throw .system("socket for \(address)", errno) }
+        guard fd >= 0 else { throw .system(SystemCallError("socket for \(address)")) }
         var on: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &on, socklen_t(MemoryLayout<Int32>.size))
         if info.pointee.ai_family == AF_INET6 {
@@ -52,7 +53,7 @@ public final class UDPSocket {
         guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
             let err = errno
             close(fd)
-            throw .system("bind \(address)", err)
+            throw .system(SystemCallError("bind \(address)", errno: err))
         }
     }
 
@@ -71,7 +72,7 @@ public final class UDPSocket {
     /// instead of by the sender's address: a single busy sender then keeps every listener busy.
     /// Order between datagrams is not kept either way once several inserters write them.
     func spreadDatagrams(over count: Int) throws(ListenerError) {
-        guard lm_spread_reuseport_group(fd, UInt32(clamping: count)) == 0 else { throw .system("SO_ATTACH_REUSEPORT_CBPF on \(address)", errno) }
+        guard lm_spread_reuseport_group(fd, UInt32(clamping: count)) == 0 else { throw .system(SystemCallError("SO_ATTACH_REUSEPORT_CBPF on \(address)")) }
     }
 
     /// The receive buffer the kernel actually uses (Linux reports twice the usable size).
@@ -95,7 +96,7 @@ public final class UDPSocket {
 /// Why a listener could not start or receive.
 public enum ListenerError: Error, CustomStringConvertible {
     case badAddress(String, String)
-    case system(String, Int32)
+    case system(SystemCallError)
     /// The definition's `listen` names a stream (tcp or unix) address.
     case notDatagram(String)
     /// Sockets came from the supervisor and from `--udp`.
@@ -104,7 +105,8 @@ public enum ListenerError: Error, CustomStringConvertible {
     public var description: String {
         switch self {
         case .badAddress(let address, let reason): return "bad UDP address \"\(address)\": \(reason)"
-        case .system(let call, let err): return "\(call) failed: \(String(cString: strerror(err)))"
+        case .system(let error):
+            return error.description
         case .notDatagram(let name):
             return "\(name) is not a UDP socket: linemaster-listener receives UDP only; list only udp:// addresses in its listen"
         case .socketsTwice:

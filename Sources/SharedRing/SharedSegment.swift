@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// A POSIX shared-memory segment mapped into this process.
 ///
@@ -42,7 +43,7 @@ public final class SharedSegment: @unchecked Sendable {
     public static func create(name: String, size: Int) throws(SharedSegmentError) -> SharedSegment {
         shm_unlink(name)
         let fd = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw .system("shm_open(\(name))", errno) }
+        guard fd >= 0 else { throw .system(SystemCallError("shm_open(\(name))")) }
         // Every page is allocated now, not on first touch: a /dev/shm too small for the ring fails
         // the start with a message instead of killing a worker with SIGBUS when the ring first
         // wraps. Mapping it with MAP_POPULATE zeroes the pages here too, so a listener never stops
@@ -51,7 +52,7 @@ public final class SharedSegment: @unchecked Sendable {
         guard err == 0 else {
             close(fd)
             shm_unlink(name)
-            throw err == ENOSPC ? .noSpace(size) : .system("allocating \(name) (\(size) bytes)", err)
+            throw err == ENOSPC ? .noSpace(size) : .system(SystemCallError("allocating \(name) (\(size) bytes)", errno: err))
         }
         return try map(name: name, fd: fd, size: size, flags: MAP_POPULATE)
     }
@@ -74,7 +75,7 @@ public final class SharedSegment: @unchecked Sendable {
         let fd = shm_open(name, access.openFlag | O_CLOEXEC, 0)
         if fd < 0 {
             if errno == ENOENT { return nil }
-            throw .system("shm_open(\(name))", errno)
+            throw .system(SystemCallError("shm_open(\(name))"))
         }
         // The name is predictable: a segment someone else made (or others may open) could be read
         // or filled by them, so only a private segment of our own is used.
@@ -119,16 +120,7 @@ public final class SharedSegment: @unchecked Sendable {
     }
 
     private static func mapsContain(pid: pid_t, path: [UInt8]) -> Bool {
-        let fd = Glibc.open("/proc/\(pid)/maps", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var contents: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 16384)
-        while true {
-            let n = read(fd, &chunk, chunk.count)
-            if n <= 0 { break }
-            contents += chunk[..<n]
-        }
+        guard let contents = try? readFile(atPath: "/proc/\(pid)/maps") else { return false }
         // Each line ends with the mapped path; match it whole, up to the newline.
         var start = 0
         while let end = contents[start...].firstIndex(of: UInt8(ascii: "\n")) {
@@ -148,7 +140,7 @@ public final class SharedSegment: @unchecked Sendable {
 
     private static func sizeOf(fd: Int32, name: String) throws(SharedSegmentError) -> Int {
         var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .system("fstat(\(name))", errno) }
+        guard fstat(fd, &info) == 0 else { throw .system(SystemCallError("fstat(\(name))")) }
         return Int(info.st_size)
     }
 
@@ -159,7 +151,7 @@ public final class SharedSegment: @unchecked Sendable {
         guard let address, address != UnsafeMutableRawPointer(bitPattern: -1) else {
             let err = errno
             close(fd)
-            throw .system("mmap(\(name), \(size) bytes)", err)
+            throw .system(SystemCallError("mmap(\(name), \(size) bytes)", errno: err))
         }
         return SharedSegment(name: name, fd: fd, base: address, size: size)
     }
@@ -167,7 +159,7 @@ public final class SharedSegment: @unchecked Sendable {
 
 /// Why a segment could not be created, opened or mapped.
 public enum SharedSegmentError: Error, CustomStringConvertible {
-    case system(String, Int32)
+    case system(SystemCallError)
     /// The segment belongs to another user or others may open it.
     case foreign(String)
     /// /dev/shm cannot hold a segment of this many bytes.
@@ -175,7 +167,8 @@ public enum SharedSegmentError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .system(let call, let err): return "\(call) failed: \(String(cString: strerror(err)))"
+        case .system(let error):
+            return error.description
         case .foreign(let name):
             return "/dev/shm\(name) belongs to another user or is not private (mode 0600): remove it after checking who made it"
         case .noSpace(let size):

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// The database settings the supervisor hands to a worker with the `database` flag.
 ///
@@ -49,16 +50,9 @@ public struct DatabaseGrant: Equatable, Sendable {
 
     /// Reads the grant from the inherited pipe `fd` (the supervisor closed its end after writing).
     public static func read(fd: Int32) -> DatabaseGrant? {
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 4096)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-            if n < 0 && errno == EINTR { continue }
-            if n <= 0 { break }
-            bytes += chunk[0..<n]
-        }
+        let bytes = try? readToEnd(fd: fd)
         close(fd)
-        return DatabaseGrant(encoded: String(decoding: bytes, as: UTF8.self))
+        return bytes.flatMap { DatabaseGrant(encoded: String(decoding: $0, as: UTF8.self)) }
     }
 }
 

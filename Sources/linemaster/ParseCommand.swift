@@ -1,6 +1,7 @@
 import ArgumentParser
 import Glibc
 import LineProtocol
+import SystemCalls
 
 extension Precision: ExpressibleByArgument {}
 
@@ -25,7 +26,7 @@ struct ParseCommand: ParsableCommand {
     var defaultTime: Int64?
 
     func run() throws {
-        let input = readAll(fd: STDIN_FILENO)
+        let input = (try? readToEnd(fd: STDIN_FILENO)) ?? []
         var out: [UInt8] = []
         out.reserveCapacity(1 << 16)
         var rejected = 0
@@ -50,19 +51,6 @@ private func nowNanoseconds() -> Int64 {
     var ts = timespec()
     clock_gettime(CLOCK_REALTIME, &ts)
     return Int64(ts.tv_sec) * 1_000_000_000 + Int64(ts.tv_nsec)
-}
-
-private func readAll(fd: Int32) -> [UInt8] {
-    var data: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 1 << 16)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { read(fd, $0.baseAddress, $0.count) }
-        if n > 0 {
-            data.append(contentsOf: chunk[..<n])
-        } else if n == 0 || errno != EINTR {
-            return data
-        }
-    }
 }
 
 /// Writes and empties `buffer`.

@@ -3,6 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+import SystemCalls
 
 extension LinemasterConfig {
     /// Reads and validates the file; throws ConfigError listing every problem.
@@ -47,28 +48,15 @@ private func inLineOrder(_ problems: [ConfigProblem]) -> [ConfigProblem] {
 
 /// The whole file, or the problem that prevents reading it, in the words of `strerror`.
 private func readFile(_ path: String) throws(ConfigProblem) -> [UInt8] {
-    let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-    guard descriptor >= 0 else { throw unreadable(path) }
-    defer { close(descriptor) }
-    var bytes: [UInt8] = []
-    var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-    while true {
-        let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-        if count == 0 { return bytes }
-        if count < 0 {
-            if errno == EINTR { continue }
-            throw unreadable(path)
-        }
-        bytes += buffer[..<count]
-        guard bytes.count <= maximumFileSize else {
-            throw ConfigProblem(file: path, line: 0, reason: "the file is larger than 1MiB: is it really a configuration?")
-        }
+    let bytes: [UInt8]
+    do { bytes = try readFile(atPath: path, limit: maximumFileSize) } catch {
+        throw ConfigProblem(file: path, line: 0, reason: "cannot read \(path): \(String(cString: strerror(error.errno)))")
     }
+    guard bytes.count <= maximumFileSize else {
+        throw ConfigProblem(file: path, line: 0, reason: "the file is larger than 1MiB: is it really a configuration?")
+    }
+    return bytes
 }
 
 /// A guard against `-c /dev/zero` and other mistakes that would otherwise read forever.
 private let maximumFileSize = 1 << 20
-
-private func unreadable(_ path: String) -> ConfigProblem {
-    ConfigProblem(file: path, line: 0, reason: "cannot read \(path): \(String(cString: strerror(errno)))")
-}

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// What `linemaster stop`, `reload` and `status` do: find the supervisor through its pid file.
 public enum SupervisorControl {
@@ -17,7 +18,7 @@ public enum SupervisorControl {
     @discardableResult
     public static func send(_ signal: Int32, dataDirectory: String) throws(SupervisorError) -> Int32 {
         let pid = try running(dataDirectory: dataDirectory).pid
-        guard kill(pid, signal) == 0 else { throw .system("kill(\(pid))", errno) }
+        guard kill(pid, signal) == 0 else { throw .system(SystemCallError("kill(\(pid))")) }
         return pid
     }
 

@@ -1,4 +1,5 @@
 import WorkerRuntime
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -38,10 +39,10 @@ public struct PidFile: Sendable {
                 let bytes = Array(file.text.utf8)
                 let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
                 close(fd)
-                guard written == bytes.count else { throw .system("writing \(path)", errno) }
+                guard written == bytes.count else { throw .system(SystemCallError("writing \(path)")) }
                 return file
             }
-            guard errno == EEXIST else { throw .system("creating \(path)", errno) }
+            guard errno == EEXIST else { throw .system(SystemCallError("creating \(path)")) }
             guard let holder = read(dataDirectory: contents.dataDirectory) else {
                 // Another start may be writing it right now: look again before calling it stale.
                 if attempt == 0 { usleep(200_000); continue }
@@ -104,24 +105,14 @@ public struct PidFile: Sendable {
 func writeFileAtomically(_ path: String, _ text: String) throws(SupervisorError) {
     let temporary = path + ".tmp"
     let fd = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o600)
-    guard fd >= 0 else { throw .system("creating \(temporary)", errno) }
+    guard fd >= 0 else { throw .system(SystemCallError("creating \(temporary)")) }
     let bytes = Array(text.utf8)
     let written = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
     close(fd)
-    guard written == bytes.count, rename(temporary, path) == 0 else { throw .system("writing \(path)", errno) }
+    guard written == bytes.count, rename(temporary, path) == 0 else { throw .system(SystemCallError("writing \(path)")) }
 }
 
 /// The whole file as text, or nil when it cannot be read.
 func readTextFile(_ path: String) -> String? {
-    let fd = open(path, O_RDONLY | O_CLOEXEC)
-    guard fd >= 0 else { return nil }
-    defer { close(fd) }
-    var bytes: [UInt8] = []
-    var chunk = [UInt8](repeating: 0, count: 65536)
-    while true {
-        let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress, $0.count) }
-        if n <= 0 { break }
-        bytes += chunk[0..<n]
-    }
-    return String(decoding: bytes, as: UTF8.self)
+    (try? readFile(atPath: path)).map { String(decoding: $0, as: UTF8.self) }
 }

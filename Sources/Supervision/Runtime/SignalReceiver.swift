@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSystem
+import SystemCalls
 
 /// The supervisor's signals, read from a signalfd in the main loop rather than in handlers.
 ///
@@ -17,12 +18,12 @@ struct SignalReceiver {
         var set = sigset_t()
         sigemptyset(&set)
         for signal in Self.handled { sigaddset(&set, signal) }
-        guard sigprocmask(SIG_BLOCK, &set, nil) == 0 else { throw .system("sigprocmask", errno) }
+        guard sigprocmask(SIG_BLOCK, &set, nil) == 0 else { throw .system(SystemCallError("sigprocmask")) }
         // A supervisor whose stderr reader went away must keep running; workers get SIGPIPE back
         // because the spawner resets every disposition.
         signal(SIGPIPE, SIG_IGN)
         fd = signalfd(-1, &set, Int32(SFD_NONBLOCK | SFD_CLOEXEC))
-        guard fd >= 0 else { throw .system("signalfd", errno) }
+        guard fd >= 0 else { throw .system(SystemCallError("signalfd")) }
     }
 
     /// Every signal that arrived since the last call, in order (SIGCHLD may stand for several exits).

@@ -1,4 +1,5 @@
 import WorkerRuntime
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -25,8 +26,8 @@ extension Supervisor {
 
     /// Creates the data directory (mode 0700) if needed and returns its absolute path.
     private static func prepareDataDirectory(_ path: String) throws(SupervisorError) -> String {
-        if mkdir(path, 0o700) != 0 && errno != EEXIST { throw .system("creating data directory \(path)", errno) }
-        guard let resolved = realpath(path, nil) else { throw .system("resolving \(path)", errno) }
+        if mkdir(path, 0o700) != 0 && errno != EEXIST { throw .system(SystemCallError("creating data directory \(path)")) }
+        guard let resolved = realpath(path, nil) else { throw .system(SystemCallError("resolving \(path)")) }
         defer { free(resolved) }
         return String(cString: resolved)
     }

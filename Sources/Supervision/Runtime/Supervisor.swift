@@ -1,7 +1,8 @@
+import SystemCalls
+import WorkerGrants
 import WorkerRuntime
 #if canImport(Glibc)
 import Glibc
-import WorkerGrants
 #endif
 
 /// The supervisor process: the one loop that wires ``SupervisorStateMachine`` to real
@@ -45,7 +46,7 @@ public struct Supervisor {
             throw error
         }
         var pipeEnds: [Int32] = [0, 0]
-        guard pipe(&pipeEnds) == 0 else { throw .system("pipe", errno) }
+        guard pipe(&pipeEnds) == 0 else { throw .system(SystemCallError("pipe")) }
         pipeEnds.forEach { _ = fcntl($0, F_SETFD, FD_CLOEXEC) }
         // The write end stays open (and unused) for the supervisor's whole life: its closing,
         // by exit or by SIGKILL, is what tells every worker that the supervisor is gone.

@@ -1,11 +1,12 @@
 import SharedRing
+import SystemCalls
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// Why the supervisor or a control command could not do what was asked.
 public enum SupervisorError: Error, CustomStringConvertible {
-    case system(String, Int32)
+    case system(SystemCallError)
     /// Another supervisor holds the data directory.
     case alreadyRunning(pid: Int32, dataDirectory: String)
     /// No supervisor runs on the data directory.
@@ -20,8 +21,8 @@ public enum SupervisorError: Error, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .system(let call, let err):
-            return "\(call) failed: \(String(cString: strerror(err)))"
+        case .system(let error):
+            return error.description
         case .alreadyRunning(let pid, let dir):
             return "another linemaster (pid \(pid)) is running with data directory \(dir); stop it first or use another -D"
         case .notRunning(let dir):

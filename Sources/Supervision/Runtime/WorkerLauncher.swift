@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import CSystem
+import SystemCalls
 import SharedRing
 import WorkerRuntime
 import WorkerGrants
@@ -44,7 +45,7 @@ struct WorkerLauncher {
         }
         var grantPipe: Int32?
         if spec.flags.contains(.database) {
-            guard let fd = Self.pipe(holding: database.encoded) else { return .failure(.exec("pipe", errno)) }
+            guard let fd = Self.pipe(holding: database.encoded) else { return .failure(.system(SystemCallError("pipe"))) }
             environment += descriptors.pass(fd, as: WorkerEnvironment.database)
             grantPipe = fd
         }
@@ -66,7 +67,7 @@ struct WorkerLauncher {
                 lm_spawn(target.path, argv, envp, descriptors.fds, Int32(descriptors.fds.count), listenPIDEntry, SIGKILL)
             }
         }
-        guard pid > 0 else { return .failure(.exec(target.path, errno)) }
+        guard pid > 0 else { return .failure(.system(SystemCallError("execve \(target.path)"))) }
         return .success(pid)
     }
 
@@ -142,14 +143,14 @@ struct WorkerLauncher {
 /// Why a worker process could not be started.
 enum LaunchError: Error, CustomStringConvertible {
     case notFound(String, searched: String)
-    case exec(String, Int32)
+    case system(SystemCallError)
 
     var description: String {
         switch self {
         case .notFound(let name, let directory):
             return "executable \"\(name)\" not found (looked next to linemaster in \(directory), then in PATH)"
-        case .exec(let path, let err):
-            return "cannot execute \(path): \(String(cString: strerror(err)))"
+        case .system(let error):
+            return error.description
         }
     }
 }
