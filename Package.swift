@@ -37,9 +37,9 @@ let package = Package(
         // The inserter worker: batches from the ring into PostgreSQL, exactly once.
         .target(name: "Inserter", dependencies: ["CSystem", "LineProtocol", "PostgresSink", "SharedRing", "WorkerGrants", "WorkerRuntime"]),
 
-        // The command line, and the database probe child (the one part of it that links libpq).
+        // The command line, and the database probe child (the one part of it that needs libpq).
         .executableTarget(name: "linemaster", dependencies: [
-            "Supervision", "LineProtocol", "SystemCalls", "WorkerGrants", "WorkerRuntime", "CLibPQ",
+            "Supervision", "LineProtocol", "PostgresSink", "SystemCalls", "WorkerGrants", "WorkerRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "linemaster-listener", dependencies: [
@@ -71,7 +71,7 @@ let package = Package(
 
         .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
         .testTarget(name: "SharedRingTests", dependencies: ["SharedRing", "linemaster-ringtool"]),
-        .testTarget(name: "SupervisionTests", dependencies: ["Supervision"]),
+        .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "WorkerGrants"]),
         .testTarget(name: "IntegrationTests", dependencies: ["SharedRing", "LineProtocol"]),
         .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol", "WorkerGrants"]),
         .testTarget(name: "InserterTests", dependencies: ["Inserter"]),

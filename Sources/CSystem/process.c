@@ -5,16 +5,32 @@
 #include <fcntl.h>
 #include <malloc.h>
 #include <string.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
 
 // Moves fds[i] to 3 + i. Each goes first to a close-on-exec copy above every target, so that
-// placing one never overwrites another still to be placed. Async-signal-safe.
-static void place_fds(const int *fds, int count) {
+// placing one never overwrites another still to be placed. Returns 0, or -1 with errno.
+// Async-signal-safe.
+static int place_fds(const int *fds, int count) {
     int copies[count > 0 ? count : 1];
-    for (int i = 0; i < count; i++) copies[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + count);
-    for (int i = 0; i < count; i++) dup2(copies[i], 3 + i);
+    for (int i = 0; i < count; i++) {
+        copies[i] = fcntl(fds[i], F_DUPFD_CLOEXEC, 3 + count);
+        if (copies[i] < 0) return -1;
+    }
+    for (int i = 0; i < count; i++) {
+        if (dup2(copies[i], 3 + i) < 0) return -1;
+    }
+    return 0;
+}
+
+// Marks every descriptor from `first` on close-on-exec: the worker gets what it was granted and
+// nothing the supervisor itself inherited (a shell's redirection, a socket passed to linemaster).
+static void close_others_on_exec(int first) {
+    if (close_range((unsigned)first, ~0U, CLOSE_RANGE_CLOEXEC) == 0) return;
+    // Kernels before 5.11 know no CLOSE_RANGE_CLOEXEC.
+    for (int fd = first; fd < 65536; fd++) fcntl(fd, F_SETFD, FD_CLOEXEC);
 }
 
 // Writes the decimal digits of `pid` and a NUL at `out` (room for 20 characters). Async-signal-safe.
@@ -46,9 +62,11 @@ static void child_exec(const char *path, char *const argv[], char *const envp[],
     }
     // The report pipe too must stay clear of the descriptors being placed.
     error_fd = fcntl(error_fd, F_DUPFD_CLOEXEC, 3 + fd_count);
-    place_fds(fds, fd_count);
-    if (listen_pid_entry >= 0) write_pid(envp[listen_pid_entry] + sizeof "LISTEN_PID=" - 1, getpid());
-    execve(path, argv, envp);
+    if (place_fds(fds, fd_count) == 0) {
+        close_others_on_exec(3 + fd_count);
+        if (listen_pid_entry >= 0) write_pid(envp[listen_pid_entry] + sizeof "LISTEN_PID=" - 1, getpid());
+        execve(path, argv, envp);
+    }
     int err = errno;
     (void)!write(error_fd, &err, sizeof err);
     _exit(127);

@@ -3,6 +3,7 @@ import Glibc
 #endif
 import LineProtocol
 import SharedRing
+import SystemCalls
 import WorkerRuntime
 
 /// What `linemaster-listener` was asked to do.
@@ -35,6 +36,8 @@ public final class UDPListener {
     private var rejects = RejectLog()
     private var published: UInt64 = 0
     private var titleShown = ""
+    /// Set once SIGTERM or SIGQUIT has arrived: from then on only what was read is published.
+    private var stopping = false
 
     public init(worker: Worker, options: ListenerOptions) throws {
         self.worker = worker
@@ -48,6 +51,7 @@ public final class UDPListener {
             sockets = try worker.sockets.map { socket throws(ListenerError) in try UDPSocket(inherited: socket) }
             return
         }
+        guard !options.addresses.isEmpty else { throw ListenerError.noSockets }
         sockets = try options.addresses.map { address throws(ListenerError) in
             try UDPSocket(binding: address, receiveBuffer: options.receiveBuffer)
         }
@@ -60,7 +64,7 @@ public final class UDPListener {
         }
         if let wanted = options.receiveBuffer {
             for socket in sockets where socket.grantedReceiveBuffer < wanted {
-                worker.log("receive buffer of \(socket.address) is \(socket.grantedReceiveBuffer) bytes, not the \(wanted) asked for: the kernel caps it at net.core.rmem_max")
+                worker.log(ReceiveBuffer.capped(socket.address, granted: socket.grantedReceiveBuffer, asked: wanted))
             }
         }
     }
@@ -75,7 +79,7 @@ public final class UDPListener {
         if sockets.count == 1 { sockets[0].blockWhileReceiving(timeout: .seconds(1)) }
         showActivity()  // `udp ADDRESS` in ps: the sockets are bound, datagrams are taken from now on
         var lastTitle = ContinuousClock.now
-        while !worker.shouldStop() {
+        while !stopRequested() {
             var received = 0
             if sockets.count == 1 {
                 received = try datagrams.receive(from: sockets[0].fd, waitForOne: true)
@@ -103,15 +107,22 @@ public final class UDPListener {
     /// Datagrams per receive below which the listener pauses briefly before the next one.
     static let smallBatch = 16
 
-    /// Receives from a socket that poll found readable until nothing is left; returns how many.
+    private func stopRequested() -> Bool {
+        if worker.shouldStop() { stopping = true }
+        return stopping
+    }
+
+    /// Receives from a socket that poll found readable until nothing is left, or a stop was
+    /// asked for (a sender faster than the listener would keep it here); returns how many.
     private func drain(_ socket: UDPSocket) throws -> Int {
         var total = 0
-        while true {
+        while !stopRequested() {
             let count = try datagrams.receive(from: socket.fd)
             total += count
             ingest(datagramsFrom: socket, count: count)
             if count < datagrams.capacity { return total }
         }
+        return total
     }
 
     /// Ingests the `count` datagrams of the last receive; the counters in shared memory are

@@ -47,9 +47,7 @@ public final class UDPSocket {
         if info.pointee.ai_family == AF_INET6 {
             setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &on, socklen_t(MemoryLayout<Int32>.size))
         }
-        if var size = receiveBuffer.map({ Int32(clamping: $0) }) {
-            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, socklen_t(MemoryLayout<Int32>.size))
-        }
+        if let receiveBuffer { ReceiveBuffer.set(receiveBuffer, on: fd) }
         guard bind(fd, info.pointee.ai_addr, info.pointee.ai_addrlen) == 0 else {
             let err = errno
             close(fd)
@@ -75,13 +73,8 @@ public final class UDPSocket {
         guard lm_spread_reuseport_group(fd, UInt32(clamping: count)) == 0 else { throw .system(SystemCallError("SO_ATTACH_REUSEPORT_CBPF on \(address)")) }
     }
 
-    /// The receive buffer the kernel actually uses (Linux reports twice the usable size).
-    public var grantedReceiveBuffer: Int {
-        var size: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length)
-        return Int(size) / 2
-    }
+    /// The receive buffer the kernel actually uses.
+    public var grantedReceiveBuffer: Int { ReceiveBuffer.granted(fd) }
 
     static func split(_ address: String) throws(ListenerError) -> (host: String, port: String) {
         guard let colon = address.lastIndex(of: ":"), !address[address.index(after: colon)...].isEmpty else {
@@ -101,6 +94,8 @@ public enum ListenerError: Error, CustomStringConvertible {
     case notDatagram(String)
     /// Sockets came from the supervisor and from `--udp`.
     case socketsTwice
+    /// Neither: `LISTEN_FDS` was set for another process (`LISTEN_PID`), and no `--udp`.
+    case noSockets
 
     public var description: String {
         switch self {
@@ -111,6 +106,8 @@ public enum ListenerError: Error, CustomStringConvertible {
             return "\(name) is not a UDP socket: linemaster-listener receives UDP only; list only udp:// addresses in its listen"
         case .socketsTwice:
             return "the supervisor passed sockets (listen) and --udp names more: use one of the two"
+        case .noSockets:
+            return "no socket to receive on: the sockets in LISTEN_FDS are another process's (LISTEN_PID), and no --udp was given"
         }
     }
 }

@@ -139,7 +139,7 @@ extension StringProtocol {
 }
 
 /// Calls `body` with a NULL-terminated array of C strings that live for the call.
-private func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
+func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
     withOptionalCStrings(strings + [nil], body)
 }
 

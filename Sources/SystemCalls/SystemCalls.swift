@@ -43,3 +43,33 @@ public func readFile(atPath path: String, limit: Int = .max) throws(SystemCallEr
     defer { close(fd) }
     do { return try readToEnd(fd: fd, limit: limit) } catch { throw SystemCallError("reading \(path)", errno: error.errno) }
 }
+
+/// The kernel receive buffer of a socket, which bounds how much may queue while nobody reads.
+public enum ReceiveBuffer {
+    /// Asks for `size` bytes and returns what the kernel granted. As root it uses SO_RCVBUFFORCE,
+    /// which `net.core.rmem_max` does not cap; where that is refused (root without
+    /// CAP_NET_ADMIN, as in a container) and otherwise, SO_RCVBUF, which it does.
+    @discardableResult
+    public static func set(_ size: Int, on fd: Int32) -> Int {
+        var requested = Int32(clamping: size)
+        let length = socklen_t(MemoryLayout<Int32>.size)
+        if geteuid() != 0 || setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &requested, length) != 0 {
+            setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &requested, length)
+        }
+        return granted(fd)
+    }
+
+    /// What the kernel uses for `fd` (Linux reports twice the usable size).
+    public static func granted(_ fd: Int32) -> Int {
+        var size: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length)
+        return Int(size) / 2
+    }
+
+    /// The log line for a buffer the kernel granted less of than asked.
+    public static func capped(_ address: String, granted: Int, asked: Int) -> String {
+        "receive buffer of \(address) is \(granted) bytes, not the \(asked) asked for: the kernel caps it at "
+            + "net.core.rmem_max; raise it with sysctl -w net.core.rmem_max=\(asked), or start linemaster as root"
+    }
+}

@@ -54,8 +54,9 @@ import Testing
         kill(before["server"]!, SIGKILL)
         try waitUntil("the worker was restarted") { supervisor.worker("server").map { $0.pid != before["server"] } ?? false }
         #expect(KernelSockets.held(by: supervisor.worker("server")!.pid)[3] == socket)
-        #expect(KernelSockets.udp(port: port).map(\.queuedBytes) == [KernelSockets.udp(port: port).first!.queuedBytes])
-        #expect(KernelSockets.udp(port: port).first!.queuedBytes > 0, "the datagram waits for a reader")
+        let sockets = KernelSockets.udp(port: port)
+        #expect(sockets.count == 1)
+        #expect(sockets.first.map { $0.queuedBytes > 0 } == true, "the datagram waits for a reader")
     }
 
     @Test func aStartThatCannotBindExitsWithStatusTwoNamingTheAddress() throws {
@@ -102,6 +103,44 @@ import Testing
         #expect((try? BoundUDPSocket(port: old)) != nil)
     }
 
+    @Test func aWorkerGetsOnlyTheDescriptorsItWasGranted() throws {
+        // A descriptor the supervisor inherits without close-on-exec, as from a shell's `exec 5>`.
+        var leak: [Int32] = [0, 0]
+        #expect(pipe(&leak) == 0)
+        defer { leak.forEach { close($0) } }
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Self.config(["udp://127.0.0.1:\(port)"], count: 1) + """
+
+            [[worker]]
+            name = "plain"
+            executable = "TESTWORKER"
+            """)
+        try supervisor.startReady()
+        let pids = try supervisor.waitForWorkers(["server", "plain"])
+        let leaked = try #require(KernelSockets.openFiles(of: getpid())[leak[0]])
+        #expect(KernelSockets.openFiles(of: supervisor.pid).values.contains(leaked), "the supervisor inherited it")
+        // server: its socket, the death pipe, the segment; plain: the death pipe only.
+        #expect(Set(KernelSockets.openFiles(of: pids["server"]!).keys) == [0, 1, 2, 3, 4, 5])
+        #expect(Set(KernelSockets.openFiles(of: pids["plain"]!).keys) == [0, 1, 2, 3])
+        #expect(Self.environment(of: pids["plain"]!)["LISTEN_FDS"] == nil)
+    }
+
+    @Test func aReloadThatCannotBindLeavesTheReceiveBuffersAlone() throws {
+        let (port, taken) = (UDPSender.freshPort(), UDPSender.freshPort())
+        let occupant = try BoundUDPSocket(port: taken)
+        let supervisor = SupervisorProcess(config: Self.config(["udp://127.0.0.1:\(port)"], count: 1))
+        try supervisor.startReady()
+        try supervisor.waitForWorkers(["server"])
+        let before = try #require(Self.receiveBuffer(port: port))
+        supervisor.writeConfig(Self.config(["udp://127.0.0.1:\(port)", "udp://127.0.0.1:\(taken)"], count: 1)
+            .replacingAll("count = 1", with: "count = 1\nreceive_buffer = \"1MiB\""))
+        supervisor.signal(SIGHUP)
+        try waitUntil("the reload is refused") { supervisor.log().contains("keeping the current one") }
+        #expect(Self.receiveBuffer(port: port) == before)
+        #expect(before != 2 << 20, "the refused config's 1MiB was never applied")
+        _ = occupant
+    }
+
     /// The recipe of the README: linemaster starts as root and binds, the worker drops to nobody.
     @Test(.enabled(if: geteuid() == 0 && access("/usr/bin/setpriv", X_OK) == 0, "needs root and setpriv"))
     func aWorkerThatDropsPrivilegesServesAPortBelow1024() throws {
@@ -121,6 +160,15 @@ import Testing
         #expect(uid?.split(separator: "\t").dropFirst().allSatisfy { $0 == "65534" } == true, "\(uid ?? "")")
         UDPSender(port: port).send("cpu value=1")
         try waitUntil("the row is in the ring") { supervisor.ring()["rows_in"] == "1" }
+    }
+
+    /// The receive buffer of the UDP socket on 127.0.0.1:`port` as the kernel accounts it (twice
+    /// what was asked for), from `ss -m`: /proc/net/udp shows no buffer size.
+    static func receiveBuffer(port: UInt16) -> Int? {
+        let output = Binaries.runProgram("/usr/bin/ss", ["-uamnH", "sport = :\(port)"]).output
+        guard let start = output.firstRange(of: "skmem:(")?.upperBound else { return nil }
+        let fields = output[start...].prefix { $0 != ")" }.split(separator: ",")
+        return fields.first { $0.hasPrefix("rb") }.flatMap { Int($0.dropFirst(2)) }
     }
 
     static func environment(of pid: pid_t) -> [String: String] {

@@ -87,14 +87,14 @@ import Testing
             waitpid(load, &status, 0)
             sent += try #require(linesSent(readFile(log) ?? ""))
             // Once every line the kernel took is in the ring, no listener holds any.
-            let accepted = sent - Self.droppedDatagrams(port: port) * linesPerDatagram
+            let accepted = sent - KernelSockets.udpDrops(port: port) * linesPerDatagram
             let published = (try? waitUntil("burst \(burst) is published", timeout: .seconds(10)) {
                 Int(supervisor.ring()["rows_in"] ?? "") == accepted
             }) != nil
             try #require(published, "after burst \(burst) the ring has \(supervisor.ring()["rows_in"] ?? "?") of the \(accepted) lines the kernel accepted")
             if let listener = supervisor.worker("listener \(burst % 2 + 1)") { kill(listener.pid, SIGKILL) }
         }
-        let expected = sent - Self.droppedDatagrams(port: port) * linesPerDatagram
+        let expected = sent - KernelSockets.udpDrops(port: port) * linesPerDatagram
         try waitUntil("every accepted line is stored", timeout: .seconds(60)) {
             database.count("SELECT count(*) FROM \(database.schema).cpu") >= expected && supervisor.ring()["used_bytes"] == "0"
         }
@@ -103,11 +103,6 @@ import Testing
         #expect(sent == bursts * linesPerBurst)
         #expect(total == expected, "sent \(sent), dropped by the kernel \(sent - expected), stored \(total)")
         #expect(distinct == total, "a row was stored twice")
-    }
-
-    /// Datagrams the kernel dropped at the listeners' socket, which the supervisor held throughout.
-    static func droppedDatagrams(port: UInt16) -> Int {
-        KernelSockets.udp(port: port).map(\.drops).reduce(0, +)
     }
 
     @Test func aSmartShutdownDrainsTheRingIntoPostgreSQLBeforeExiting() throws {

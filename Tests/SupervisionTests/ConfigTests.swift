@@ -358,6 +358,6 @@ private func worker(_ extra: String...) -> String {
 
     @Test func receiveBufferOutOfRangeIsRefused() {
         #expect(problems(worker(#"receive_buffer = "2GiB""#)) == [problem(4,
-            #"receive_buffer "2GiB" is out of range: it must be between 4KiB and 1GiB"#)])
+            #"receive_buffer "2GiB" is out of range: it must be between 4KiB and 512MiB"#)])
     }
 }

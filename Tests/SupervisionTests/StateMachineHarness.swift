@@ -1,5 +1,6 @@
 import Glibc
 import Supervision
+import WorkerGrants
 
 /// Drives a ``SupervisorStateMachine`` like the main loop does, with made-up pids and a clock
 /// that only moves when a test says so.
@@ -34,7 +35,7 @@ struct StateMachineHarness {
         if databaseReady { answerProbe(.accepting) }
     }
 
-    mutating func answerProbe(_ answer: DatabaseProbe.Answer?) {
+    mutating func answerProbe(_ answer: DatabaseReadiness?) {
         apply(machine.probeExited(answer, now: now))
     }
 

@@ -1,6 +1,7 @@
 import Glibc
 import Supervision
 import Testing
+import WorkerGrants
 
 @Suite struct StartingWorkers {
     @Test func workersWithCountGetNumberedInstances() {
@@ -412,6 +413,17 @@ import Testing
         h.apply(h.machine.reload(LinemasterConfig(path: "test.toml", workers: [worker("flaky", restart: .after(.seconds(10)))]), now: h.now))
         #expect(h.spawned(in: h.take()).isEmpty)
         #expect(h.state("flaky") == .backoff)
+    }
+
+    @Test func aChangedReceiveBufferAloneRestartsNothing() {
+        var listener = worker("listener", flags: [.sharedMemory])
+        listener.listen = [try! ListenAddress(parsing: "udp://127.0.0.1:8089")]
+        var h = StateMachineHarness([listener])
+        h.start()
+        _ = h.take()
+        listener.receiveBuffer = 32 << 20
+        h.apply(h.machine.reload(LinemasterConfig(path: "test.toml", workers: [listener]), now: h.now))
+        #expect(h.signals(in: h.take()).map(\.signal) == [SIGHUP], "the supervisor applies it to the socket it holds")
     }
 
     @Test func changedDatabaseSettingsRestartTheDatabaseWorkers() {

@@ -3,8 +3,9 @@ extension ConfigDecoder {
     /// Most workers come in ones; a thousand instances is a typo, not a deployment.
     static let maximumCount = 1000
 
-    /// Far more than any socket needs; a typo guard (`net.core.rmem_max` caps it unless root).
-    static let receiveBufferSizes = 4096...(1 << 30)
+    /// Far more than any socket needs, and below the kernel's own limit (half of INT_MAX); a typo
+    /// guard (`net.core.rmem_max` caps it unless root).
+    static let receiveBufferSizes = 4096...(512 << 20)
 
     mutating func decodeWorkers(_ entry: TOMLTable.Entry) -> [WorkerSpec] {
         guard case .array(let items) = entry.value.kind else {

@@ -5,29 +5,10 @@
 /// the whole connect timeout, deaf to signals and children. The state machine asks for a probe
 /// (``SupervisorAction/startProbe``) and the loop starts `linemaster probe-database` as a child
 /// with the `database` capability (``probeWorker``), which asks once with PQping and exits with
-/// the answer as its status; the loop hands it to ``SupervisorStateMachine/probeExited(_:now:)``
+/// the answer (``DatabaseReadiness``) as its status; the loop hands it to ``SupervisorStateMachine/probeExited(_:now:)``
 /// when it reaps the child, as postmaster learns everything from its children. So the
 /// supervisor does not link libpq at all.
 public enum DatabaseProbe {
-    /// What PQping answered; a probe exits with the raw value as its status.
-    public enum Answer: Int32, Equatable, Sendable {
-        case accepting = 0
-        case rejecting = 3
-        case noResponse = 4
-        case unusableSettings = 5
-
-        /// Why the database is not ready yet, for the log (never the connection string: it may
-        /// hold a password); nil when it is.
-        var reason: String? {
-            switch self {
-            case .accepting: return nil
-            case .rejecting: return "the server is up but rejects connections (starting up or shutting down)"
-            case .noResponse: return "no server answers at the configured address"
-            case .unusableSettings: return "the connection settings are unusable: check [database] url"
-            }
-        }
-    }
-
     /// The child the supervisor starts to ask: `linemaster probe-database`, shown in ps as
     /// `linemaster: database probe`.
     static let probeWorker = WorkerSpec(name: "database probe", executable: "linemaster", args: ["probe-database"], flags: [.database])

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// The sockets of every `listen` address, bound by the supervisor and held for as long as a
 /// definition names them, as postmaster holds its listen sockets: a worker's exit or a crash
@@ -12,8 +13,9 @@ import Glibc
 struct ListenSockets {
     private struct Bound {
         let fd: Int32
-        /// The receive buffer last applied (UDP only), so that a reload re-applies only a change.
-        var receiveBuffer: Int?
+        /// The receive buffer asked for last (UDP only), and whether the kernel granted it: a
+        /// reload applies it again if it changed or fell short (rmem_max may have been raised).
+        var receiveBuffer: (asked: Int, granted: Bool)?
     }
 
     private var bound: [ListenAddress: Bound] = [:]
@@ -24,29 +26,24 @@ struct ListenSockets {
         return fds.count == spec.listen.count ? fds : nil
     }
 
-    /// Binds every address of `config` that is not bound yet and applies the receive buffers.
-    /// All or nothing: after a failure the sockets this call bound are closed again, so that a
-    /// reload that cannot bind keeps exactly the old state. Returns warnings for the log.
+    /// Binds every address of `config` that is not bound yet, then applies the receive buffers.
+    /// All or nothing: after a failure the sockets this call bound are closed again and nothing
+    /// else has changed, so that a reload that cannot bind keeps exactly the old state. Returns
+    /// warnings for the log.
     mutating func bind(for config: LinemasterConfig) throws(SupervisorError) -> [String] {
         var added: [ListenAddress] = []
-        var warnings: [String] = []
         do throws(SupervisorError) {
-            for spec in config.workers {
-                for address in spec.listen {
-                    if bound[address] == nil {
-                        bound[address] = Bound(fd: try Self.open(address))
-                        added.append(address)
-                    }
-                    if address.transport == .udp, bound[address]?.receiveBuffer != spec.receiveBuffer {
-                        warnings += applyReceiveBuffer(spec.receiveBuffer, to: address)
-                    }
-                }
+            for address in config.workers.flatMap(\.listen) where bound[address] == nil {
+                bound[address] = Bound(fd: try open(address))
+                added.append(address)
             }
         } catch {
             added.forEach { close($0) }
             throw error
         }
-        return warnings
+        return config.workers.flatMap { spec in
+            spec.listen.filter { $0.transport == .udp }.compactMap { applyReceiveBuffer(spec.receiveBuffer, to: $0) }
+        }
     }
 
     /// Closes the supervisor's copy of every socket no definition of `config` names.
@@ -60,28 +57,34 @@ struct ListenSockets {
         bound.keys.forEach { close($0) }
     }
 
+    /// An address this supervisor holds already with the same transport and port, spelled
+    /// otherwise (`localhost` for `127.0.0.1`, `0.0.0.0` for `127.0.0.1`): binding that port
+    /// again fails, and the message had better say who holds it.
+    private func heldOnSamePort(as address: ListenAddress) -> ListenAddress? {
+        guard case .inet(_, let port) = address.endpoint else { return nil }
+        return bound.keys.first { held in
+            guard held.transport == address.transport, case .inet(_, let heldPort) = held.endpoint else { return false }
+            return heldPort == port
+        }
+    }
+
     private mutating func close(_ address: ListenAddress) {
         guard let socket = bound.removeValue(forKey: address) else { return }
         Glibc.close(socket.fd)
         if case .unix(let path) = address.endpoint { unlink(path) }
     }
 
-    /// As root, SO_RCVBUFFORCE, which `net.core.rmem_max` does not cap; otherwise SO_RCVBUF,
-    /// with a warning when the kernel gave less than asked.
-    private mutating func applyReceiveBuffer(_ size: Int, to address: ListenAddress) -> [String] {
-        guard let fd = bound[address]?.fd else { return [] }
-        bound[address]?.receiveBuffer = size
-        var requested = Int32(clamping: size)
-        let option = geteuid() == 0 ? SO_RCVBUFFORCE : SO_RCVBUF
-        setsockopt(fd, SOL_SOCKET, option, &requested, socklen_t(MemoryLayout<Int32>.size))
-        let granted = SocketAddress.receiveBuffer(of: fd)
-        guard granted < size else { return [] }
-        return ["receive buffer of \(address) is \(granted) bytes, not the \(size) asked for: the kernel caps it at "
-            + "net.core.rmem_max; raise it with sysctl -w net.core.rmem_max=\(size), or start linemaster as root"]
+    /// Applies `size` unless it is what was asked for and granted already; a warning when the
+    /// kernel grants less.
+    private mutating func applyReceiveBuffer(_ size: Int, to address: ListenAddress) -> String? {
+        guard let socket = bound[address], socket.receiveBuffer.map({ $0 != (size, true) }) ?? true else { return nil }
+        let granted = ReceiveBuffer.set(size, on: socket.fd)
+        bound[address]?.receiveBuffer = (size, granted >= size)
+        return granted >= size ? nil : ReceiveBuffer.capped(address.text, granted: granted, asked: size)
     }
 
     /// A bound socket for `address`, close-on-exec, listening if it is a stream.
-    private static func open(_ address: ListenAddress) throws(SupervisorError) -> Int32 {
+    private func open(_ address: ListenAddress) throws(SupervisorError) -> Int32 {
         let type = address.transport == .udp ? SOCK_DGRAM : SOCK_STREAM
         let socketAddress = try SocketAddress(address)
         let fd = socket(socketAddress.family, Int32(type.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
@@ -95,10 +98,11 @@ struct ListenSockets {
             setsockopt(fd, Int32(IPPROTO_IPV6), IPV6_V6ONLY, &on, socklen_t(MemoryLayout<Int32>.size))
         }
         do throws(SupervisorError) {
-            try socketAddress.bind(fd, address)
+            try socketAddress.bind(fd, address, alsoHeld: heldOnSamePort(as: address))
             if type == SOCK_STREAM, listen(fd, SOMAXCONN) != 0 { throw .listen(address.text, errno) }
         } catch {
             Glibc.close(fd)
+            if case .unix(let path) = address.endpoint, case .listen(_, let err) = error, err != EADDRINUSE { unlink(path) }
             throw error
         }
         return fd

@@ -39,7 +39,8 @@ struct SocketAddress {
 
     /// Binds `fd`. A Unix socket gets mode 0600, and a file left at its path by a linemaster that
     /// was killed is replaced, but only when nobody accepts connections on it any more.
-    func bind(_ fd: Int32, _ address: ListenAddress) throws(SupervisorError) {
+    /// `alsoHeld` is an address of this supervisor on the same port, named if the port is taken.
+    func bind(_ fd: Int32, _ address: ListenAddress, alsoHeld: ListenAddress?) throws(SupervisorError) {
         if case .unix(let path) = address.endpoint, isStale(path) { unlink(path) }
         // The supervisor is single-threaded: the umask matters for this bind only.
         let previous = family == AF_UNIX ? umask(0o177) : nil
@@ -47,26 +48,22 @@ struct SocketAddress {
         let rc = withUnsafePointer(to: storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.bind(fd, $0, length) }
         }
-        guard rc == 0 else { throw .listen(address.text, errno) }
+        guard rc == 0 else {
+            if errno == EADDRINUSE, let alsoHeld { throw .portHeld(address.text, by: alsoHeld.text) }
+            throw .listen(address.text, errno)
+        }
     }
 
-    /// Whether `path` is a socket file nobody listens on.
+    /// Whether `path` is a socket file nobody listens on. The probe does not wait: a server whose
+    /// backlog is full (EAGAIN) is alive, and must not hold the supervisor's loop.
     private func isStale(_ path: String) -> Bool {
         var info = stat()
         guard lstat(path, &info) == 0, info.st_mode & S_IFMT == S_IFSOCK else { return false }
-        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        let probe = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
         defer { close(probe) }
         let rc = withUnsafePointer(to: storage) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(probe, $0, length) }
         }
         return rc != 0 && errno == ECONNREFUSED
-    }
-
-    /// The receive buffer the kernel uses for `fd` (Linux reports twice the usable size).
-    static func receiveBuffer(of fd: Int32) -> Int {
-        var size: Int32 = 0
-        var length = socklen_t(MemoryLayout<Int32>.size)
-        getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, &length)
-        return Int(size) / 2
     }
 }

@@ -99,7 +99,7 @@ public struct Supervisor {
     private mutating func probeEnded(_ ending: ExitReason) -> [SupervisorAction] {
         probe = nil
         guard case .exited(let status) = ending else { return machine.probeExited(nil, now: .now) }
-        return machine.probeExited(DatabaseProbe.Answer(rawValue: status), now: .now)
+        return machine.probeExited(DatabaseReadiness(rawValue: status), now: .now)
     }
 
     /// Starts `linemaster probe-database` with the `database` capability.

@@ -16,6 +16,8 @@ public enum SupervisorError: Error, CustomStringConvertible {
     case timedOut(String)
     /// A `listen` address could not be bound (or listened on): the call's errno.
     case listen(String, Int32)
+    /// A `listen` address whose port this supervisor holds already under another address.
+    case portHeld(String, by: String)
     /// A `listen` address whose host does not resolve.
     case listenAddress(String, String)
 
@@ -35,6 +37,9 @@ public enum SupervisorError: Error, CustomStringConvertible {
             return what
         case .listen(let address, let err):
             return "cannot listen on \(address): \(String(cString: strerror(err)))\(Self.listenHint(err))"
+        case .portHeld(let address, let other):
+            return "cannot listen on \(address): this linemaster listens on that port as \(other) already; "
+                + "to change the address, remove \(other) in one reload and add \(address) in the next"
         case .listenAddress(let address, let reason):
             return "cannot listen on \(address): bad address: \(reason)"
         }

@@ -39,14 +39,14 @@ struct WorkerLauncher {
         }
         var descriptors = Descriptors(sockets: sockets)
         var environment = environment(instance: instance, spec: spec, statSlot: statSlot)
-        environment += descriptors.pass(deathPipe, as: WorkerEnvironment.deathPipe)
+        environment.append(descriptors.pass(deathPipe, as: WorkerEnvironment.deathPipe))
         if spec.flags.contains(.sharedMemory), let sharedMemory {
-            environment += descriptors.pass(sharedMemory, as: WorkerEnvironment.sharedMemory)
+            environment.append(descriptors.pass(sharedMemory, as: WorkerEnvironment.sharedMemory))
         }
         var grantPipe: Int32?
         if spec.flags.contains(.database) {
             guard let fd = Self.pipe(holding: database.encoded) else { return .failure(.system(SystemCallError("pipe"))) }
-            environment += descriptors.pass(fd, as: WorkerEnvironment.database)
+            environment.append(descriptors.pass(fd, as: WorkerEnvironment.database))
             grantPipe = fd
         }
         defer { grantPipe.map { _ = close($0) } }
@@ -79,9 +79,9 @@ struct WorkerLauncher {
         init(sockets: [Int32]) { fds = sockets }
 
         /// Adds `fd`; returns the variable that tells the worker its number there.
-        mutating func pass(_ fd: Int32, as variable: String) -> [String] {
+        mutating func pass(_ fd: Int32, as variable: String) -> String {
             fds.append(fd)
-            return ["\(variable)=\(2 + fds.count)"]
+            return "\(variable)=\(2 + fds.count)"
         }
     }
 

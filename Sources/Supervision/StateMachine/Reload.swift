@@ -77,10 +77,12 @@ extension SupervisorStateMachine {
 
 extension WorkerSpec {
     /// Whether an instance of `self` and one of `other` are the same process; `count` only
-    /// decides how many instances there are, so scaling up or down leaves the others running.
+    /// decides how many instances there are, so scaling up or down leaves the others running,
+    /// and the supervisor applies `receive_buffer` to the sockets it holds, under the workers.
     func runsTheSameProcess(as other: WorkerSpec) -> Bool {
         var copy = self
         copy.count = other.count
+        copy.receiveBuffer = other.receiveBuffer
         return copy == other
     }
 }

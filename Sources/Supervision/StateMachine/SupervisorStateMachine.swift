@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import WorkerGrants
 
 /// The supervisor's decisions, without any I/O: events go in, ``SupervisorAction``s come out.
 ///
@@ -81,7 +82,7 @@ public struct SupervisorStateMachine {
     /// The probe child ended: with the answer it exited with, or nil when it could not start or
     /// did not exit with an answer. Until the database accepts connections, another follows in
     /// a second; once it does, workers that start on `database-ready` may go.
-    public mutating func probeExited(_ answer: DatabaseProbe.Answer?, now: ContinuousClock.Instant) -> [SupervisorAction] {
+    public mutating func probeExited(_ answer: DatabaseReadiness?, now: ContinuousClock.Instant) -> [SupervisorAction] {
         guard probe == .asking else { return [] }
         probe = .idle
         if answer == .accepting {

@@ -3,8 +3,8 @@ import Glibc
 /// What the kernel says about sockets: which a process holds (/proc/PID/fd), and how a UDP
 /// port is doing (/proc/net/udp): the count of losses that starts at the sender's side.
 enum KernelSockets {
-    /// The socket inodes process `pid` holds, by descriptor number.
-    static func held(by pid: pid_t) -> [Int32: String] {
+    /// What process `pid` has open, by descriptor number: `socket:[INODE]`, `pipe:[INODE]`, a path.
+    static func openFiles(of pid: pid_t) -> [Int32: String] {
         var result: [Int32: String] = [:]
         guard let dir = opendir("/proc/\(pid)/fd") else { return [:] }
         defer { closedir(dir) }
@@ -13,10 +13,19 @@ enum KernelSockets {
             guard let fd = Int32(name) else { continue }
             var buffer = [CChar](repeating: 0, count: 256)
             let n = readlink("/proc/\(pid)/fd/\(fd)", &buffer, buffer.count - 1)
-            let target = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
-            if target.hasPrefix("socket:") { result[fd] = target }
+            result[fd] = n > 0 ? String(decoding: buffer[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self) : ""
         }
         return result
+    }
+
+    /// The socket inodes process `pid` holds, by descriptor number.
+    static func held(by pid: pid_t) -> [Int32: String] {
+        openFiles(of: pid).filter { $0.value.hasPrefix("socket:") }
+    }
+
+    /// Datagrams the kernel dropped at the sockets on 127.0.0.1:`port` (a full receive buffer).
+    static func udpDrops(port: UInt16) -> Int {
+        udp(port: port).map(\.drops).reduce(0, +)
     }
 
     /// The bound UDP sockets on 127.0.0.1:`port` (or any IPv4 address), each with its receive
