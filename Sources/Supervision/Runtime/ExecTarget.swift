@@ -62,14 +62,8 @@ struct ExecTarget {
     private static func search(_ command: String, environment: [String]) -> String? {
         if command.contains("/") { return command }
         let searchPath = environment.first { $0.hasPrefix("PATH=") }.map { String($0.dropFirst(5)) } ?? "/bin:/usr/bin"
-        for directory in searchPath.split(separator: ":", omittingEmptySubsequences: false) {
-            let candidate = (directory.isEmpty ? "." : String(directory)) + "/" + command
-            var info = stat()
-            if stat(candidate, &info) == 0, info.st_mode & S_IFMT == S_IFREG, access(candidate, X_OK) == 0 {
-                return candidate
-            }
-        }
-        return nil
+        let directories = searchPath.split(separator: ":", omittingEmptySubsequences: false).map { $0.isEmpty ? "." : String($0) }
+        return findExecutable(command, in: directories)
     }
 
     /// CPython finds its own path, and from it `sys.prefix` and a virtual environment, from

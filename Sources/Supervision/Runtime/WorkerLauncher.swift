@@ -108,8 +108,9 @@ struct WorkerLauncher {
             return access(path, X_OK) == 0 ? path : nil
         }
         let searchPath = getenv("PATH").map { String(cString: $0) } ?? "/usr/bin:/bin"
-        let directories = [binaryDirectory] + searchPath.split(separator: ":").map(String.init)
-        return directories.map { $0 + "/" + executable }.first { access($0, X_OK) == 0 }
+        // Empty entries (the current directory, to execvp) are skipped: the supervisor's working
+        // directory is not a place to find programs in.
+        return findExecutable(executable, in: [binaryDirectory] + searchPath.split(separator: ":").map(String.init))
     }
 
     /// The read end of a close-on-exec pipe that already holds `text` and whose write end is closed.
@@ -152,6 +153,14 @@ enum LaunchError: Error, CustomStringConvertible {
         case .system(let error):
             return error.description
         }
+    }
+}
+
+/// The first `directory/name` that is a regular file this process may execute.
+func findExecutable(_ name: String, in directories: [String]) -> String? {
+    directories.lazy.map { $0 + "/" + name }.first { candidate in
+        var info = stat()
+        return stat(candidate, &info) == 0 && info.st_mode & S_IFMT == S_IFREG && access(candidate, X_OK) == 0
     }
 }
 
