@@ -18,7 +18,8 @@ public struct ClaimedBatch: ~Copyable, Sendable {
     public let byteCount: Int
 
     let ring: SharedRing
-    /// The claimed positions `[start, end)`, which may include skip records.
+    /// The claimed positions `[start, end)`, which may include skip records, but only after the
+    /// committed record at `start`: that one keeps the tail from reclaiming them until release.
     let start: UInt64
     let end: UInt64
 

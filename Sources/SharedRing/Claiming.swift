@@ -32,17 +32,24 @@ extension SharedRing {
     /// Consumers may release in any order.
     public func release(_ batch: consuming ClaimedBatch) {
         precondition(batch.ring === self, "released a batch claimed from another ring")
-        var position = batch.start
-        var offset = self.offset(of: position)
+        // A batch starts with a committed record of its own (see `verifiedBatch`), and that one is
+        // released last: while it is committed the tail cannot pass it, so the skip records and
+        // records released out of order that follow it in the batch cannot be reclaimed and
+        // overwritten by a producer while this walk still reads their headers. Released first, it
+        // would let another consumer's `advanceTail` run over it and a following skip record.
+        let first = header(atOffset: self.offset(of: batch.start))
+        let firstLength = first.length
+        precondition(first.state(at: batch.start) == RecordFormat.committed,
+                     "claimed record at position \(batch.start) is no longer claimed: the ring was recovered while in use?")
+        var position = batch.start + UInt64(RecordFormat.size(payloadLength: firstLength))
+        var offset = self.offset(after: self.offset(of: batch.start), size: RecordFormat.size(payloadLength: firstLength))
         while position < batch.end {
             let record = header(atOffset: offset)
             let length = record.length
             let size = RecordFormat.size(payloadLength: length)
             switch record.state(at: position) {
             case RecordFormat.committed:
-                // Zeroed so that stale payload bytes can never pass for a record header later.
-                record.payload.initializeMemory(as: UInt8.self, repeating: 0, count: length)
-                record.setState(RecordFormat.released, at: position)
+                markReleased(record, at: position, length: length)
             case RecordFormat.released:
                 break
             default:
@@ -51,11 +58,21 @@ extension SharedRing {
             position += UInt64(size)
             offset = self.offset(after: offset, size: size)
         }
+        markReleased(first, at: batch.start, length: firstLength)
         _ = lm_fetch_add_relaxed_u64(layout.word(.rowsOut), UInt64(batch.count))
         // Pairs with the same fence in a concurrent release: of two consumers releasing neighbouring
         // batches, at least one sees the other's records released and moves the tail past both.
         lm_fence_seq_cst()
         advanceTail()
+    }
+
+    /// Marks a committed record that this consumer owns as released: from then on the tail may
+    /// pass it and a producer overwrite it, so nothing may read it afterwards.
+    @inline(__always)
+    private func markReleased(_ record: RecordHeader, at position: UInt64, length: Int) {
+        // Zeroed so that stale payload bytes can never pass for a record header later.
+        record.payload.initializeMemory(as: UInt8.self, repeating: 0, count: length)
+        record.setState(RecordFormat.released, at: position)
     }
 
     private static let spinLimit = 200
@@ -71,6 +88,7 @@ extension SharedRing {
             var position = start
             var offset = self.offset(of: position)
             var records = 0, bytes = 0
+            var firstCommitted: UInt64? = nil
             scan: while records < maxRecords {
                 let record = header(atOffset: offset)
                 guard let state = record.state(at: position) else { break }
@@ -79,6 +97,7 @@ extension SharedRing {
                 guard size <= maxRecordSize, offset + size <= capacity else { break }
                 if state == RecordFormat.committed {
                     if records > 0 && bytes + length > maxBytes { break scan }
+                    if records == 0 { firstCommitted = position }
                     records += 1
                     bytes += length
                 }
@@ -87,7 +106,11 @@ extension SharedRing {
             }
             if position == start { return nil }
             if lm_cas_u64(cursor, &start, position) != 0 {
-                if let batch = verifiedBatch(start: start, end: position) { return batch }
+                // Released records before the first committed one (a skip record at the end of the
+                // data area, mostly) are below the cursor now and released: another consumer's
+                // `advanceTail` may pass them at once, and a producer overwrite them. So nothing
+                // reads them after the compare-and-swap; the batch begins at its first record.
+                if let firstCommitted, let batch = verifiedBatch(start: firstCommitted, end: position) { return batch }
                 // Only skip records or corrupt ones: let the tail pass them, and look again.
                 advanceTail()
                 start = lm_load_acquire_u64(cursor)
@@ -95,13 +118,18 @@ extension SharedRing {
         }
     }
 
-    /// Checks the checksums of a freshly claimed run; a record that fails is counted, released and
-    /// never handed out. Returns nil when the run holds no good record.
+    /// Checks the checksums of a freshly claimed run that begins with a committed record at
+    /// `start`; a record that fails is counted, released and never handed out. Returns nil when
+    /// the run holds no good record. The batch begins at its first good record.
     private func verifiedBatch(start: UInt64, end: UInt64) -> ClaimedBatch? {
         var position = start
         var offset = self.offset(of: position)
-        var count = 0, bytes = 0, corrupt: UInt64 = 0
+        var count = 0, bytes = 0
         var first: UInt64 = 0, last: UInt64 = 0
+        // Failed records are marked released only after the walk: marking the one at `start`
+        // released would let the tail pass it, and the records after it that the walk still
+        // reads be overwritten (see `release(_:)`). Empty, this array allocates nothing.
+        var corrupt: [(RecordHeader, UInt64, Int)] = []
         while position < end {
             let record = header(atOffset: offset)
             let length = record.length
@@ -113,18 +141,21 @@ extension SharedRing {
                     count += 1
                     bytes += length
                 } else {
-                    record.payload.initializeMemory(as: UInt8.self, repeating: 0, count: length)
-                    record.setState(RecordFormat.released, at: position)
-                    corrupt += 1
+                    corrupt.append((record, position, length))
                 }
             }
             position += UInt64(size)
             offset = self.offset(after: offset, size: size)
         }
-        if corrupt > 0 { _ = lm_fetch_add_relaxed_u64(layout.word(.rowsCorrupt), corrupt) }
+        if !corrupt.isEmpty {
+            // The corrupt records before `first` are read by nobody from here on; those after it
+            // are protected by it, which stays committed until the batch is released.
+            for (record, position, length) in corrupt { markReleased(record, at: position, length: length) }
+            _ = lm_fetch_add_relaxed_u64(layout.word(.rowsCorrupt), UInt64(corrupt.count))
+        }
         guard count > 0 else { return nil }
         return ClaimedBatch(epoch: epoch, firstSequence: first, lastSequence: last, count: count,
-                            byteCount: bytes, ring: self, start: start, end: end)
+                            byteCount: bytes, ring: self, start: first, end: end)
     }
 
     func verifies(_ record: RecordHeader, at position: UInt64) -> Bool {

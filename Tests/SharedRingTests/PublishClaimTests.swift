@@ -1,4 +1,5 @@
 import SharedRing
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -121,21 +122,27 @@ import Glibc
         #expect(waited >= .milliseconds(50) && waited < .seconds(2))
     }
 
-    @Test func sleepingConsumerWakesOnPublish() async throws {
+    /// The consumer is a pthread and the test synchronous: a consumer task blocked in `claim`
+    /// would hold one of the cooperative pool's threads (two on two cores), and with the other one
+    /// held by another test that blocks, the publishing task never ran and the claim timed out.
+    @Test func sleepingConsumerWakesOnPublish() throws {
         let test = try TestRing()
         let ring = test.ring
-        let consumer = Task.detached { () -> Int in
-            guard let batch = ring.claim(maxRecords: 10, timeout: .seconds(10)) else { return 0 }
+        let clock = ContinuousClock()
+        let result = Mutex<(count: Int, at: ContinuousClock.Instant)?>(nil)
+        let consumer = Thread {
+            guard let batch = ring.claim(maxRecords: 10, timeout: .seconds(30)) else { return }
             let count = batch.count
             ring.release(batch)
-            return count
+            result.withLock { $0 = (count, clock.now) }
         }
-        try await Task.sleep(for: .milliseconds(50))
-        let clock = ContinuousClock()
+        usleep(50_000)  // long past the consumer's spin: it sleeps on the futex
         let published = clock.now
         #expect(ring.publish(Array("m v=1".utf8)) != nil)
-        #expect(await consumer.value == 1)
-        #expect(clock.now - published < .seconds(2))
+        consumer.join()
+        let (count, woken) = try #require(result.withLock { $0 }, "the consumer was not woken")
+        #expect(count == 1)
+        #expect(woken - published < .seconds(2))
     }
 
     @Test func outOfOrderReleaseReclaimsOnlyUpToTheOldestClaim() throws {
