@@ -17,6 +17,8 @@ struct BatchStore {
     let records: ClaimedRecords
     let worker: Worker
     let stats: WorkerStatsSlot?
+    /// Whether an unknown error rejects the rows that meet it alone (``ErrorClass/unknownRetries``).
+    let isolating: Bool
 
     private struct Entry {
         let sequence: UInt64
@@ -50,7 +52,7 @@ struct BatchStore {
     private func write(_ run: ArraySlice<Entry>) throws -> Bool {
         let range = RingRange(epoch: epoch, firstSeq: run.first!.sequence, lastSeq: run.last!.sequence)
         worker.setActivity("COPY \(Self.describeTables(run)) \(run.count) rows")
-        let outcome = try sink.write(run.map(\.row), range: range)
+        let outcome = try sink.write(run.map(\.row), range: range, isolatingUnknownErrors: isolating)
         guard !outcome.alreadyCommitted else { return false }
         stats?.add(1, to: .batchesWritten)
         stats?.add(UInt64(outcome.inserted), to: .rowsInserted)

@@ -88,20 +88,47 @@ public final class Inserter {
         }
     }
 
-    /// Writes the batch, retrying with backoff while the database cannot take it. False when a
-    /// stop was requested before it could be written.
+    /// Writes the batch, retrying with backoff while the database cannot take it (ErrorClass):
+    /// without end for an error that waiting or a person may cure, which is shown in the title;
+    /// ``ErrorClass/unknownRetries`` times for an unknown one, after which its rows are isolated and
+    /// those at fault rejected. False when a stop was requested before it could be written.
     private func store(_ batch: borrowing ClaimedBatch) -> Bool {
         var delay = Duration.milliseconds(100)
+        var unknownFailures = 0
         while true {
+            let isolating = unknownFailures >= ErrorClass.unknownRetries
             do {
-                try BatchStore(sink: sink, epoch: batch.epoch, records: batch.records, worker: worker, stats: stats).write()
+                try BatchStore(sink: sink, epoch: batch.epoch, records: batch.records, worker: worker, stats: stats, isolating: isolating).write()
                 return true
             } catch {
-                worker.setActivity("waiting for database: \(Self.short(error))")
-                worker.log("cannot write \(batch.count) rows, retrying in \(delay): \(error)")
+                let errorClass = (error as? SinkError)?.errorClass ?? .transient
+                if errorClass == .unknown { unknownFailures += 1 }
+                worker.setActivity("\(Self.waiting(errorClass)): \(Self.short(error))")
+                worker.log("cannot write \(batch.count) rows (\(Self.plan(errorClass, failures: unknownFailures))), retrying in \(delay): \(error)")
             }
             guard pause(delay) else { return false }
             delay = min(delay * 2, .seconds(10))
+        }
+    }
+
+    /// How the title says why a batch waits.
+    private static func waiting(_ errorClass: ErrorClass) -> String {
+        switch errorClass {
+        case .configuration: return "waiting for a fix"
+        case .unknown: return "retrying"
+        case .transient, .data: return "waiting for database"
+        }
+    }
+
+    /// What the log says will happen to a batch that failed.
+    private static func plan(_ errorClass: ErrorClass, failures: Int) -> String {
+        switch errorClass {
+        case .configuration: return "it waits until the privilege or object is fixed"
+        case .unknown where failures > ErrorClass.unknownRetries:
+            return "an unknown error that isolating the rows did not settle"
+        case .unknown:
+            return "unknown error \(failures) of \(ErrorClass.unknownRetries); then the rows that fail alone are rejected"
+        case .transient, .data: return "it waits in the ring"
         }
     }
 

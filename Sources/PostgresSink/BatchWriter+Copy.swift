@@ -19,7 +19,7 @@ extension BatchWriter {
     /// table changed under the cached definition and the batch must be tried again.
     func send(
         _ group: inout CopyGroup, _ rows: [PointRecordView], on connection: Connection, firstTry: Bool,
-        rejected: inout [RejectedRow], suspects: inout [TableShape]
+        isolating: Bool, rejected: inout [RejectedRow], suspects: inout [TableShape]
     ) throws(StatementFailure) -> Bool {
         var encoder = RowEncoder(shape: group.shape, columns: group.columns)
         try connection.query("SAVEPOINT \(Self.savepoint)")
@@ -56,7 +56,7 @@ extension BatchWriter {
         }
         try rollbackToSavepoint(on: connection)
         if firstTry, try definitionChanged(group.shape, failure, on: connection) { return false }
-        try isolate(group, 0..<group.tuples.count, rows, after: failure, on: connection, into: &rejected)
+        try isolate(group, 0..<group.tuples.count, rows, after: failure, isolating: isolating, on: connection, into: &rejected)
         return true
     }
 
@@ -72,35 +72,33 @@ extension BatchWriter {
 
     /// After a COPY of `slice` failed with `error`: the row at fault goes to the rejects and the
     /// others are copied again. The error's context names the row ("COPY m, line 7"), so the rows
-    /// before it go in one COPY and the rest are tried again; without a line number, the slice is
-    /// bisected until the rows at fault stand alone. Bounded: O(k) COPYs for k bad rows with line
-    /// numbers, O(k log n) without.
+    /// before it go in one COPY and the rest are tried again; without a line number (an internal
+    /// error, Citus's XX000 from a worker), the slice is bisected until the rows at fault stand
+    /// alone. Bounded: O(k) COPYs for k bad rows with line numbers, O(k log n) without. An error
+    /// that is no row's fault (ErrorClass) fails the batch instead, at whatever depth it comes.
     private func isolate(
         _ group: CopyGroup, _ slice: Range<Int>, _ rows: [PointRecordView], after firstError: ServerError,
-        on connection: Connection, into rejected: inout [RejectedRow]
+        isolating: Bool, on connection: Connection, into rejected: inout [RejectedRow]
     ) throws(StatementFailure) {
         var remaining = slice
         var error = firstError
         while !remaining.isEmpty {
+            guard Self.rejectsRows(error, isolating: isolating) else { throw .server(error) }
             let reject = { (i: Int) in self.describe(rows[group.encodedRows[i]], error.sqlstate, error.message) }
-            switch ErrorClass(error.sqlstate) {
-            case .transient:
-                throw .server(error)
-            case .row where remaining.count > 1:
-                guard let line = error.copyLine, line >= 1, line <= remaining.count else {
-                    let middle = remaining.lowerBound + remaining.count / 2
-                    try copyIsolating(group, remaining.lowerBound..<middle, rows, on: connection, into: &rejected)
-                    try copyIsolating(group, middle..<remaining.upperBound, rows, on: connection, into: &rejected)
-                    return
-                }
-                let bad = remaining.lowerBound + line - 1
-                try copyIsolating(group, remaining.lowerBound..<bad, rows, on: connection, into: &rejected)
-                rejected.append(reject(bad))
-                remaining = bad + 1..<remaining.upperBound
-            case .row, .table:
-                rejected += remaining.map(reject)
+            guard remaining.count > 1 else {
+                rejected.append(reject(remaining.lowerBound))
                 return
             }
+            guard let line = error.copyLine, line >= 1, line <= remaining.count else {
+                let middle = remaining.lowerBound + remaining.count / 2
+                try copyIsolating(group, remaining.lowerBound..<middle, rows, isolating: isolating, on: connection, into: &rejected)
+                try copyIsolating(group, middle..<remaining.upperBound, rows, isolating: isolating, on: connection, into: &rejected)
+                return
+            }
+            let bad = remaining.lowerBound + line - 1
+            try copyIsolating(group, remaining.lowerBound..<bad, rows, isolating: isolating, on: connection, into: &rejected)
+            rejected.append(reject(bad))
+            remaining = bad + 1..<remaining.upperBound
             guard let next = try copy(group, remaining, on: connection) else { return }
             error = next
         }
@@ -108,11 +106,11 @@ extension BatchWriter {
 
     /// COPYs `slice`, isolating the rows at fault if the server refuses it.
     private func copyIsolating(
-        _ group: CopyGroup, _ slice: Range<Int>, _ rows: [PointRecordView],
+        _ group: CopyGroup, _ slice: Range<Int>, _ rows: [PointRecordView], isolating: Bool,
         on connection: Connection, into rejected: inout [RejectedRow]
     ) throws(StatementFailure) {
         guard let error = try copy(group, slice, on: connection) else { return }
-        try isolate(group, slice, rows, after: error, on: connection, into: &rejected)
+        try isolate(group, slice, rows, after: error, isolating: isolating, on: connection, into: &rejected)
     }
 
     /// Sends encoded tuples again in one COPY under a savepoint; returns the server's refusal, if any.

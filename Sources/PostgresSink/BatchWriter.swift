@@ -63,18 +63,20 @@ final class BatchWriter {
     /// A table changed under its cached definition: roll back, refresh the catalog, try once more.
     private struct DefinitionChanged: Error {}
 
-    func write(_ rows: [PointRecordView], range: RingRange, on connection: Connection) throws(StatementFailure) -> BatchOutcome {
-        if case .success(let outcome) = try attempt(rows, range, on: connection, firstTry: true) { return outcome }
+    /// Writes the batch. With `isolating`, an error of class ``ErrorClass/unknown`` is treated
+    /// as the fault of the rows that meet it alone (they are rejected); without, it fails the batch.
+    func write(_ rows: [PointRecordView], range: RingRange, isolating: Bool, on connection: Connection) throws(StatementFailure) -> BatchOutcome {
+        if case .success(let outcome) = try attempt(rows, range, isolating, on: connection, firstTry: true) { return outcome }
         if connection.inTransaction { try connection.query("ROLLBACK") }
         catalog.invalidate()
-        switch try attempt(rows, range, on: connection, firstTry: false) {
+        switch try attempt(rows, range, isolating, on: connection, firstTry: false) {
         case .success(let outcome): return outcome
         case .failure: preconditionFailure("a second try does not look for definition changes")
         }
     }
 
-    private func attempt(_ rows: [PointRecordView], _ range: RingRange, on connection: Connection, firstTry: Bool) throws(StatementFailure) -> Result<BatchOutcome, DefinitionChanged> {
-        var plan = try prepare(rows, on: connection)
+    private func attempt(_ rows: [PointRecordView], _ range: RingRange, _ isolating: Bool, on connection: Connection, firstTry: Bool) throws(StatementFailure) -> Result<BatchOutcome, DefinitionChanged> {
+        var plan = try prepare(rows, isolating, on: connection)
         try connection.execute(Self.beginDurable)
         do throws(StatementFailure) {
             try ledger.record(range, rows: rows.count, on: connection)
@@ -84,7 +86,7 @@ final class BatchWriter {
         }
         tuples.removeAll()
         for i in plan.groups.indices {
-            let written = try send(&plan.groups[i], rows, on: connection, firstTry: firstTry,
+            let written = try send(&plan.groups[i], rows, on: connection, firstTry: firstTry, isolating: isolating,
                                    rejected: &plan.rejected, suspects: &plan.suspects)
             if !written { return .failure(DefinitionChanged()) }
         }
@@ -101,6 +103,15 @@ final class BatchWriter {
         return false
     }
 
+    /// Whether `error` rejects the rows it concerns rather than failing the batch (ErrorClass).
+    static func rejectsRows(_ error: ServerError, isolating: Bool) -> Bool {
+        switch ErrorClass(error.sqlstate) {
+        case .data: return true
+        case .unknown: return isolating
+        case .transient, .configuration: return false
+        }
+    }
+
     func describe(_ row: PointRecordView, _ sqlstate: String, _ message: String) -> RejectedRow {
         Rejects.describe(row, sqlstate: sqlstate, message: message, scratch: scratch)
     }
@@ -110,10 +121,10 @@ final class BatchWriter {
 
 extension BatchWriter {
     /// Groups rows by measurement and finds (or creates) their tables, outside the batch transaction.
-    private func prepare(_ rows: [PointRecordView], on connection: Connection) throws(StatementFailure) -> Plan {
+    private func prepare(_ rows: [PointRecordView], _ isolating: Bool, on connection: Connection) throws(StatementFailure) -> Plan {
         var plan = Plan()
         for (measurement, members) in groupByMeasurement(rows) {
-            switch try resolve(measurement, keysFrom: { members.map { rows[$0] } }, on: connection) {
+            switch try resolve(measurement, keysFrom: { members.map { rows[$0] } }, isolating, on: connection) {
             case .success(.table(let shape)):
                 plan.groups += copyGroups(members, of: rows, into: shape)
             case .success(.missing):
@@ -146,11 +157,12 @@ extension BatchWriter {
         return groups
     }
 
-    /// The table for a measurement, from the cache or the catalog, created if missing. A server
-    /// error here that waiting would not cure (a `_create` function that raised, a name PostgreSQL
-    /// cannot hold) rejects the rows; a transient one (a read-only standby) fails the batch.
+    /// The table for a measurement, from the cache or the catalog, created if missing. A data
+    /// error here (a name PostgreSQL cannot hold), or an unknown one while isolating (a `_create`
+    /// function that raised), rejects the rows; any other fails the batch (a read-only standby
+    /// waits, as does a CREATE the role may not run).
     private func resolve(
-        _ measurement: [UInt8], keysFrom rows: () -> [PointRecordView], on connection: Connection
+        _ measurement: [UInt8], keysFrom rows: () -> [PointRecordView], _ isolating: Bool, on connection: Connection
     ) throws(StatementFailure) -> Result<Catalog.Entry, ServerError> {
         if let entry = catalog.entry(for: measurement) { return .success(entry) }
         guard isStorableName(measurement) else {
@@ -163,7 +175,7 @@ extension BatchWriter {
             let entry: Catalog.Entry = shape.map { .table($0) } ?? .missing
             catalog.remember(entry, for: measurement)
             return .success(entry)
-        } catch .server(let error) where ErrorClass(error.sqlstate) != .transient {
+        } catch .server(let error) where Self.rejectsRows(error, isolating: isolating) {
             return .failure(error)
         }
     }
@@ -184,24 +196,4 @@ extension BatchWriter {
 
 private func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
     a.count == b.count && (a.count == 0 || b.withUnsafeBufferPointer { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 })
-}
-
-/// What an error on a COPY says about its rows.
-enum ErrorClass {
-    /// Some row is at fault: data exception (22), integrity constraint (23), PL/pgSQL raise (P0).
-    case row
-    /// Worth retrying later with the same rows: read-only transaction (a standby), serialization,
-    /// deadlock, resources, lock, cancel, system or internal errors. The batch is not committed.
-    case transient
-    /// Anything else (privileges, a definition still wrong after a refresh): the rows go to the
-    /// rejects table as a whole rather than blocking every later batch.
-    case table
-
-    init(_ sqlstate: String) {
-        switch sqlstate.prefix(2) {
-        case "22", "23", "P0": self = .row
-        case "25", "40", "53", "55", "57", "58", "XX": self = .transient
-        default: self = .table
-        }
-    }
 }

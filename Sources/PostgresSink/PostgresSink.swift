@@ -44,11 +44,17 @@ public final class PostgresSink {
 
     /// Writes `rows` (read from the ring range `range`) in one transaction. Rows PostgreSQL or the
     /// sink's checks refuse go to the rejects table; the rest commit. Throws only when nothing was
-    /// committed: keep the rows in the ring and call again later with the same range.
-    public func write(_ rows: [PointRecordView], range: RingRange) throws(SinkError) -> BatchOutcome {
+    /// committed: keep the rows in the ring and call again later with the same range; the error's
+    /// ``SinkError/errorClass`` says how (see ``ErrorClass``).
+    ///
+    /// An error of class ``ErrorClass/unknown`` fails the batch, unless `isolatingUnknownErrors`:
+    /// then it is taken as the fault of the rows that meet it on their own, which are rejected with
+    /// it, and the others are stored. Pass it once a batch has failed ``ErrorClass/unknownRetries``
+    /// times.
+    public func write(_ rows: [PointRecordView], range: RingRange, isolatingUnknownErrors: Bool = false) throws(SinkError) -> BatchOutcome {
         try check(range)
         let outcome = try run { connection throws(StatementFailure) in
-            try writer.write(rows, range: range, on: connection)
+            try writer.write(rows, range: range, isolating: isolatingUnknownErrors, on: connection)
         }
         if outcome.alreadyCommitted {
             stats.duplicateBatches += 1

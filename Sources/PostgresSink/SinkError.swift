@@ -5,7 +5,8 @@ public enum SinkError: Error, CustomStringConvertible, Equatable {
     /// committed: keep the rows in the ring and retry with backoff; the sink reconnects on the next call.
     case connectionLost(String)
     /// The server refused the batch as a whole for a reason that is not a row's fault (permissions,
-    /// disk full, deadlock, ...). Nothing of the batch was committed.
+    /// disk full, deadlock, ...), or not yet known to be (``ErrorClass/unknown``). Nothing of the
+    /// batch was committed; ``errorClass`` says whether to wait or, after a few tries, isolate.
     case server(ServerError)
     /// The settings or the database cannot work (schema missing, bad ring range).
     case misconfigured(String)

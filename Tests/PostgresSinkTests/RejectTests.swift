@@ -57,7 +57,8 @@ import Testing
         #expect(try db.column("SELECT count(*) FROM $schema.m") == ["19999"])
     }
 
-    @Test func aTriggerThatRaisesRejectsOnlyItsRow() throws {
+    /// A RAISE without a code is P0001, an unknown error: its row is rejected once the batch is isolated.
+    @Test func aTriggerThatRaisesRejectsOnlyItsRowOnceIsolated() throws {
         try db.execute("""
             CREATE TABLE $schema.m (_time timestamptz, _tags jsonb, _fields jsonb);
             CREATE FUNCTION $schema.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -67,7 +68,7 @@ import Testing
             END $$;
             CREATE TRIGGER refuse BEFORE INSERT ON $schema.m FOR EACH ROW EXECUTE FUNCTION $schema.refuse();
             """)
-        let outcome = try Inserter(db.sink()).write("m,host=a x=1i 1\nm,host=bad x=2i 2\nm,host=c x=3i 3")
+        let outcome = try Batch("m,host=a x=1i 1\nm,host=bad x=2i 2\nm,host=c x=3i 3").write(to: db.sink(), isolating: true)
         #expect(outcome.inserted == 2)
         #expect(outcome.rejected.map(\.message) == ["host bad is not welcome"])
     }

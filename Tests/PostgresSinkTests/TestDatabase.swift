@@ -97,11 +97,11 @@ struct Batch {
 
     var count: Int { bounds.count }
 
-    func write(to sink: PostgresSink, epoch: UInt64 = 1, firstSeq: UInt64 = 1) throws -> BatchOutcome {
+    func write(to sink: PostgresSink, epoch: UInt64 = 1, firstSeq: UInt64 = 1, isolating: Bool = false) throws -> BatchOutcome {
         try bytes.withUnsafeBytes { all in
             let views = try bounds.map { try PointRecordView(UnsafeRawBufferPointer(rebasing: all[$0])) }
             let range = RingRange(epoch: epoch, firstSeq: firstSeq, lastSeq: firstSeq + UInt64(max(count, 1)) - 1)
-            return try sink.write(views, range: range)
+            return try sink.write(views, range: range, isolatingUnknownErrors: isolating)
         }
     }
 }

@@ -1,0 +1,94 @@
+/// What an error means for the batch that met it, and so what the inserter does: the one table
+/// of error classes (the README's "Errors" table is this one).
+///
+/// The classes follow PostgreSQL's SQLSTATE classes (Appendix A of its manual), and what
+/// Telegraf's `outputs.postgresql` learned (`isTempError`): 53 and most of 57 are worth waiting
+/// for, and an error nobody classified must not be retried for ever, "causing good data to be
+/// dropped because the buffer fills up". Unlike Telegraf, nothing here is ever dropped: an
+/// unknown error is retried a few times and then isolated to the rows that fail, which go to the
+/// rejects table; and class 08 waits whoever reports it (Citus reports an unreachable worker as a
+/// server error 08006, which Telegraf would count as permanent).
+///
+/// Only errors are classified, so this costs a successful batch nothing.
+public enum ErrorClass: Sendable, Equatable, CustomStringConvertible {
+    /// Waiting may cure it (a connection, a deadlock, a lock, resources, a restart): the batch
+    /// waits in the ring and is retried with backoff, for as long as it takes.
+    case transient
+    /// A row's data (a value, a constraint): the row goes to the rejects table with the error,
+    /// its neighbours are stored.
+    case data
+    /// Someone has to act (a privilege, a missing object, a setting): the batch waits, and the
+    /// cause shows in the inserter's activity and the log. Never rejects a row.
+    case configuration
+    /// Anything else (internal errors, a user function's RAISE, codes not listed): retried
+    /// ``unknownRetries`` times, then handled like ``data``: the rows that fail alone are
+    /// rejected with the error, the rest stored.
+    case unknown
+
+    /// Retries of a batch that met an ``unknown`` error before its rows are isolated. Three, at
+    /// the inserter's backoff of 0.1, 0.2 and 0.4 s: isolation starts under a second after the
+    /// first failure. More would not protect any row: isolation copies the rows again (in halves),
+    /// so an error that has cleared by then rejects nothing, and only rows that still fail on
+    /// their own are rejected, each kept whole with its error in the rejects table. Fewer waits
+    /// would turn a momentary internal error into a bisection of every batch meanwhile.
+    public static let unknownRetries = 3
+
+    /// The class of a SQLSTATE: its own entry in ``table`` if it has one, else its class's (the
+    /// first two characters), else ``unknown``.
+    public init(_ sqlstate: String) {
+        let code = sqlstate.utf8
+        if code.count == 5, let exact = Self.codes[sqlstate] { self = exact; return }
+        self = code.count >= 2 ? Self.classes[String(sqlstate.prefix(2))] ?? .unknown : .unknown
+    }
+
+    /// Every SQLSTATE or SQLSTATE class (two characters) with a class of its own, and why.
+    /// Anything not listed is ``unknown``.
+    public static let table: [(sqlstate: String, errorClass: ErrorClass, meaning: String)] = [
+        ("08", .transient, "connection exception, reported by libpq or by the server (Citus: a worker unreachable)"),
+        ("08P01", .unknown, "protocol violation: on a live connection, binary data a changed column cannot take"),
+        ("25", .transient, "invalid transaction state, e.g. 25006 read-only transaction (a standby after a failover)"),
+        ("40", .transient, "transaction rollback: 40001 serialization failure, 40P01 deadlock, 40003 completion unknown"),
+        ("40002", .data, "integrity constraint violation at commit (a deferred constraint)"),
+        ("53", .transient, "insufficient resources: disk full, out of memory, too many connections"),
+        ("55P03", .transient, "lock not available (lock_timeout)"),
+        ("55006", .transient, "object in use"),
+        ("57", .transient, "operator intervention: 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now"),
+        ("57014", .unknown, "query canceled (statement_timeout): smaller COPYs may pass"),
+        ("57P04", .configuration, "database dropped"),
+        ("58", .transient, "system error: I/O error, a file missing"),
+        ("22", .data, "data exception: a value out of range, invalid text, a string too long"),
+        ("23", .data, "integrity constraint violation: NOT NULL, CHECK, unique, foreign key"),
+        ("44", .data, "WITH CHECK OPTION violation (a view or row security)"),
+        ("28", .configuration, "invalid authorization"),
+        ("3D", .configuration, "database does not exist"),
+        ("3F", .configuration, "schema does not exist"),
+        ("42", .configuration, "privilege or missing object: 42501 permission denied, 42P01 undefined table (after a catalog refresh), 42703, 42883"),
+        ("42P07", .transient, "duplicate table: a concurrent CREATE, found on the next try"),
+        ("42701", .transient, "duplicate column: a concurrent ADD COLUMN, found on the next try"),
+        ("F0", .configuration, "configuration file error"),
+    ]
+
+    private static let codes = Dictionary(uniqueKeysWithValues: table.filter { $0.sqlstate.count == 5 }.map { ($0.sqlstate, $0.errorClass) })
+    private static let classes = Dictionary(uniqueKeysWithValues: table.filter { $0.sqlstate.count == 2 }.map { ($0.sqlstate, $0.errorClass) })
+
+    public var description: String {
+        switch self {
+        case .transient: return "transient"
+        case .data: return "data"
+        case .configuration: return "configuration"
+        case .unknown: return "unknown"
+        }
+    }
+}
+
+extension SinkError {
+    /// What the failure of a batch means: a lost connection waits, a missing schema needs a
+    /// person, a server error is classed by its SQLSTATE.
+    public var errorClass: ErrorClass {
+        switch self {
+        case .connectionLost: return .transient
+        case .server(let error): return ErrorClass(error.sqlstate)
+        case .misconfigured: return .configuration
+        }
+    }
+}

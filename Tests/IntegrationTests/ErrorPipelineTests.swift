@@ -1,0 +1,105 @@
+import Glibc
+import Testing
+
+/// Errors classed by what they mean, through the real supervisor, listener and inserters: triggers
+/// raise chosen SQLSTATEs for chosen rows, and every line sent (numbered by linemaster-load's `seq`)
+/// is counted at the end as stored or rejected, once.
+@Suite struct ErrorPipeline {
+    /// Tables `name` (jsonb layout) with a trigger that raises `sqlstate` when `condition` holds.
+    private static func refuse(_ database: TestDatabase, _ name: String, when condition: String, sqlstate: String) throws {
+        let s = database.schema
+        try database.psql("""
+            CREATE TABLE \(s).\(name) (_time timestamptz, _tags jsonb, _fields jsonb);
+            CREATE FUNCTION \(s).refuse_\(name)() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF \(condition) THEN RAISE EXCEPTION 'refused by test' USING ERRCODE = '\(sqlstate)'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER refuse BEFORE INSERT ON \(s).\(name) FOR EACH ROW EXECUTE FUNCTION \(s).refuse_\(name)();
+            """)
+    }
+
+    /// Sends `lines` numbered lines of each measurement at once (so batches mix them), slowly
+    /// enough that the kernel drops none; fails the test if it did.
+    private static func send(_ measurements: [String], lines: Int, port: UInt16, in directory: String) throws {
+        let loads = measurements.map { name in
+            Binaries.spawn("linemaster-load", [
+                "127.0.0.1:\(port)", "-n", String(lines), "--rate", "4000", "--lines-per-datagram", "10", "--measurement", name,
+            ], logPath: directory + "/load-\(name).log")
+        }
+        for load in loads {
+            var status: Int32 = 0
+            waitpid(load, &status, 0)
+        }
+        try #require(KernelSockets.udpDrops(port: port) == 0, "the kernel dropped datagrams: the counts below would not add up")
+    }
+
+    private static func seqs(_ database: TestDatabase, _ table: String) -> (count: Int, distinct: Int) {
+        let row = (try? database.psql("SELECT count(*), count(DISTINCT (_fields->>'seq')::bigint) FROM \(database.schema).\(table)")) ?? ""
+        return row.split(separator: "|").map { Int($0)! }.pair ?? (-1, -1)
+    }
+
+    /// One row in 100 of `bad` raises XX000 (as Citus reports a worker's CHECK violation), every
+    /// row of `worse` raises P0001: both tables' batches fail, are retried three times and then
+    /// isolated, and the healthy table's rows, in the same batches, are all stored meanwhile.
+    @Test func tablesWhoseRowsRaiseUnknownErrorsDoNotStopAnotherTablesRows() throws {
+        let database = try TestDatabase()
+        defer { database.drop() }
+        try Self.refuse(database, "bad", when: "(NEW._fields->>'seq')::bigint % 100 = 7", sqlstate: "XX000")
+        try Self.refuse(database, "worse", when: "true", sqlstate: "P0001")
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Pipeline.config(port: port, database: database, inserters: 2, batchRows: 200))
+        try supervisor.startReady()
+        try supervisor.waitForWorkers(["listener", "inserter 1", "inserter 2"])
+        try supervisor.waitForListeners(["listener"])
+        let lines = 2000
+        try Self.send(["good", "bad", "worse"], lines: lines, port: port, in: supervisor.directory)
+
+        let s = database.schema
+        let rejects = "FROM \(s).linemaster_rejects"
+        try waitUntil("every row is stored or rejected", timeout: .seconds(120)) {
+            Self.seqs(database, "good").count == lines && Self.seqs(database, "bad").count == lines - lines / 100
+                && database.count("SELECT count(*) \(rejects)") == lines + lines / 100 && supervisor.ring()["used_bytes"] == "0"
+        }
+        #expect(Self.seqs(database, "good") == (lines, lines))
+        #expect(Self.seqs(database, "bad") == (lines - lines / 100, lines - lines / 100))
+        #expect(Self.seqs(database, "worse") == (0, 0))
+        let byTable = try database.psql("""
+            SELECT measurement, sqlstate, count(*), count(DISTINCT ("row"->'fields'->>'seq')::bigint),
+                   count(*) FILTER (WHERE ("row"->'fields'->>'seq')::bigint % 100 <> 7)
+            \(rejects) GROUP BY 1, 2 ORDER BY 1
+            """)
+        #expect(byTable == "bad|XX000|\(lines / 100)|\(lines / 100)|0\nworse|P0001|\(lines)|\(lines)|\(lines - lines / 100)")
+    }
+
+    /// A permission error (42501) on one table is no row's fault: its batch waits, with the cause
+    /// in the inserter's title, and no row is rejected; once the privilege is back, everything
+    /// that waited is stored, once.
+    @Test func aPermissionErrorMakesTheBatchWaitWithItsCauseInTheTitleUntilFixed() throws {
+        let database = try TestDatabase()
+        defer { database.drop() }
+        try Self.refuse(database, "locked", when: "true", sqlstate: "42501")
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Pipeline.config(port: port, database: database, batchRows: 200))
+        try supervisor.startReady()
+        try supervisor.waitForWorkers(["listener", "inserter"])
+        try supervisor.waitForListeners(["listener"])
+        let lines = 500
+        try Self.send(["good", "locked"], lines: lines, port: port, in: supervisor.directory)
+
+        try waitUntil("the inserter says why it waits") {
+            supervisor.worker("inserter")?.title.contains("waiting for a fix: PostgreSQL error 42501: refused by test") == true
+        }
+        #expect(database.count("SELECT count(*) FROM \(database.schema).linemaster_rejects") == 0)
+        #expect(supervisor.ring()["used_bytes"] != "0", "the batch waits in the ring")
+        #expect(supervisor.log().contains("42501"))
+
+        try database.psql("DROP TRIGGER refuse ON \(database.schema).locked")
+        try waitUntil("everything that waited is stored", timeout: .seconds(30)) {
+            Self.seqs(database, "locked").count == lines && Self.seqs(database, "good").count == lines
+        }
+        #expect(Self.seqs(database, "locked") == (lines, lines))
+        #expect(Self.seqs(database, "good") == (lines, lines))
+        #expect(database.count("SELECT count(*) FROM \(database.schema).linemaster_rejects") == 0)
+    }
+}
