@@ -102,9 +102,10 @@ public final class Inserter {
                 return true
             } catch {
                 let errorClass = (error as? SinkError)?.errorClass ?? .transient
-                if errorClass == .unknown { unknownFailures += 1 }
-                worker.setActivity("\(Self.waiting(errorClass)): \(Self.short(error))")
+                // A data error the sink could not pin on a row (outside COPY) counts as unknown.
+                if errorClass == .unknown || errorClass == .data { unknownFailures += 1 }
                 worker.log("cannot write \(batch.count) rows (\(Self.plan(errorClass, failures: unknownFailures))), retrying in \(delay): \(error)")
+                worker.setActivity("\(Self.waiting(errorClass)): \(Self.short(error))")
             }
             guard pause(delay) else { return false }
             delay = min(delay * 2, .seconds(10))
@@ -115,8 +116,8 @@ public final class Inserter {
     private static func waiting(_ errorClass: ErrorClass) -> String {
         switch errorClass {
         case .configuration: return "waiting for a fix"
-        case .unknown: return "retrying"
-        case .transient, .data: return "waiting for database"
+        case .unknown, .data: return "retrying"
+        case .transient: return "waiting for database"
         }
     }
 
@@ -124,11 +125,11 @@ public final class Inserter {
     private static func plan(_ errorClass: ErrorClass, failures: Int) -> String {
         switch errorClass {
         case .configuration: return "it waits until the privilege or object is fixed"
-        case .unknown where failures > ErrorClass.unknownRetries:
-            return "an unknown error that isolating the rows did not settle"
-        case .unknown:
+        case .unknown where failures > ErrorClass.unknownRetries, .data where failures > ErrorClass.unknownRetries:
+            return "an error that isolating the rows did not settle"
+        case .unknown, .data:
             return "unknown error \(failures) of \(ErrorClass.unknownRetries); then the rows that fail alone are rejected"
-        case .transient, .data: return "it waits in the ring"
+        case .transient: return "it waits in the ring"
         }
     }
 

@@ -72,7 +72,8 @@ extension BatchWriter {
 
     /// After a COPY of `slice` failed with `error`: the row at fault goes to the rejects and the
     /// others are copied again. The error's context names the row ("COPY m, line 7"), so the rows
-    /// before it go in one COPY and the rest are tried again; without a line number (an internal
+    /// before it go in one COPY and the rest are tried again (a data error's row is rejected at
+    /// once, any other's only if it fails alone); without a line number (an internal
     /// error, Citus's XX000 from a worker), the slice is bisected until the rows at fault stand
     /// alone. Bounded: O(k) COPYs for k bad rows with line numbers, O(k log n) without. An error
     /// that is no row's fault (ErrorClass) fails the batch instead, at whatever depth it comes.
@@ -97,7 +98,14 @@ extension BatchWriter {
             }
             let bad = remaining.lowerBound + line - 1
             try copyIsolating(group, remaining.lowerBound..<bad, rows, isolating: isolating, on: connection, into: &rejected)
-            rejected.append(reject(bad))
+            if ErrorClass(error.sqlstate) == .data {
+                rejected.append(reject(bad))
+            } else {
+                // Any other error names the line it happened at, which need not be the row's fault
+                // (a cancel arrives at whichever row COPY is on): that row is rejected only if it
+                // fails alone.
+                try copyIsolating(group, bad..<bad + 1, rows, isolating: isolating, on: connection, into: &rejected)
+            }
             remaining = bad + 1..<remaining.upperBound
             guard let next = try copy(group, remaining, on: connection) else { return }
             error = next

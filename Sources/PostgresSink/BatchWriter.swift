@@ -55,8 +55,12 @@ final class BatchWriter {
     /// holds through a pooler in transaction mode, where a session `SET` stays behind on whichever
     /// server connection ran it; and it reads the setting in force for this very transaction, so a
     /// later `ALTER SYSTEM`, `ALTER ROLE` or `ALTER DATABASE` is followed.
+    ///
+    /// `SET CONSTRAINTS ALL IMMEDIATE`: a deferred constraint or constraint trigger fires in the
+    /// COPY of its row, under the COPY's savepoint, where the row can be isolated and rejected;
+    /// at COMMIT nothing can be isolated, and the batch would fail there on every try.
     private static let beginDurable = """
-        BEGIN; SELECT pg_catalog.set_config('synchronous_commit', 'on', true) \
+        BEGIN; SET CONSTRAINTS ALL IMMEDIATE; SELECT pg_catalog.set_config('synchronous_commit', 'on', true) \
         WHERE pg_catalog.current_setting('synchronous_commit') = 'off'
         """
 
@@ -104,6 +108,11 @@ final class BatchWriter {
     }
 
     /// Whether `error` rejects the rows it concerns rather than failing the batch (ErrorClass).
+    /// A unique violation while a table is created is another session's CREATE of the same name
+    /// (pg_type's index; linemaster's own inserters serialize on an advisory lock, others do
+    /// not): no row's fault, and the next try finds the table.
+    static let concurrentCreate = "23505"
+
     static func rejectsRows(_ error: ServerError, isolating: Bool) -> Bool {
         switch ErrorClass(error.sqlstate) {
         case .data: return true
@@ -175,7 +184,7 @@ extension BatchWriter {
             let entry: Catalog.Entry = shape.map { .table($0) } ?? .missing
             catalog.remember(entry, for: measurement)
             return .success(entry)
-        } catch .server(let error) where Self.rejectsRows(error, isolating: isolating) {
+        } catch .server(let error) where Self.rejectsRows(error, isolating: isolating) && error.sqlstate != Self.concurrentCreate {
             return .failure(error)
         }
     }

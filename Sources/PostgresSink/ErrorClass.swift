@@ -25,9 +25,10 @@ public enum ErrorClass: Sendable, Equatable, CustomStringConvertible {
     /// rejected with the error, the rest stored.
     case unknown
 
-    /// Retries of a batch that met an ``unknown`` error before its rows are isolated. Three, at
-    /// the inserter's backoff of 0.1, 0.2 and 0.4 s: isolation starts under a second after the
-    /// first failure. More would not protect any row: isolation copies the rows again (in halves),
+    /// How often a batch that meets an ``unknown`` error is tried as a whole before its rows are
+    /// isolated: the fourth try isolates. Three, at the inserter's backoff of 0.1, 0.2 and 0.4 s:
+    /// isolation starts under a second after the first failure (when the batch had not been
+    /// waiting for another reason before). More would not protect any row: isolation copies the rows again (in halves),
     /// so an error that has cleared by then rejects nothing, and only rows that still fail on
     /// their own are rejected, each kept whole with its error in the rejects table. Fewer waits
     /// would turn a momentary internal error into a bisection of every batch meanwhile.
@@ -47,15 +48,17 @@ public enum ErrorClass: Sendable, Equatable, CustomStringConvertible {
         ("08", .transient, "connection exception, reported by libpq or by the server (Citus: a worker unreachable)"),
         ("08P01", .unknown, "protocol violation: on a live connection, binary data a changed column cannot take"),
         ("25", .transient, "invalid transaction state, e.g. 25006 read-only transaction (a standby after a failover)"),
+        ("25001", .configuration, "active SQL transaction: a _create function that cannot run inside one (CREATE INDEX CONCURRENTLY)"),
+        ("25P01", .configuration, "no active SQL transaction: a _create function that ends the transaction"),
         ("40", .transient, "transaction rollback: 40001 serialization failure, 40P01 deadlock, 40003 completion unknown"),
         ("40002", .data, "integrity constraint violation at commit (a deferred constraint)"),
         ("53", .transient, "insufficient resources: disk full, out of memory, too many connections"),
         ("55P03", .transient, "lock not available (lock_timeout)"),
         ("55006", .transient, "object in use"),
         ("57", .transient, "operator intervention: 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now"),
-        ("57014", .unknown, "query canceled (statement_timeout): smaller COPYs may pass"),
-        ("57P04", .configuration, "database dropped"),
-        ("58", .transient, "system error: I/O error, a file missing"),
+        ("57014", .transient, "query canceled: a statement_timeout, mostly while waiting for a lock behind DDL or VACUUM FULL"),
+        ("58", .transient, "system error: I/O error"),
+        ("58P01", .configuration, "undefined file: a library or extension file missing from the server"),
         ("22", .data, "data exception: a value out of range, invalid text, a string too long"),
         ("23", .data, "integrity constraint violation: NOT NULL, CHECK, unique, foreign key"),
         ("44", .data, "WITH CHECK OPTION violation (a view or row security)"),

@@ -10,17 +10,17 @@ import Testing
         ("53000", .transient), ("53100", .transient), ("53200", .transient), ("53300", .transient),
         ("57P01", .transient), ("57P02", .transient), ("57P03", .transient),
         ("55P03", .transient), ("55006", .transient), ("25006", .transient), ("58030", .transient),
-        ("42P07", .transient), ("42701", .transient),
+        ("42P07", .transient), ("42701", .transient), ("57014", .transient),
         // A row's data.
         ("22003", .data), ("22001", .data), ("22P02", .data), ("22P03", .data), ("22021", .data),
         ("23502", .data), ("23514", .data), ("23505", .data), ("23503", .data), ("40002", .data), ("44000", .data),
         // Someone has to act.
         ("42501", .configuration), ("3F000", .configuration), ("3D000", .configuration), ("42P01", .configuration),
         ("42703", .configuration), ("42883", .configuration), ("42804", .configuration), ("28000", .configuration),
-        ("57P04", .configuration), ("F0000", .configuration),
+        ("F0000", .configuration), ("25001", .configuration), ("25P01", .configuration), ("58P01", .configuration),
         // Anything else.
         ("XX000", .unknown), ("XX001", .unknown), ("P0001", .unknown), ("P0004", .unknown), ("08P01", .unknown),
-        ("57014", .unknown), ("0A000", .unknown), ("54000", .unknown), ("HV000", .unknown), ("ZZ999", .unknown),
+        ("0A000", .unknown), ("54000", .unknown), ("HV000", .unknown), ("ZZ999", .unknown),
         ("", .unknown), ("X", .unknown),
     ])
     func sqlstateMapsToItsClass(_ sqlstate: String, _ expected: ErrorClass) {

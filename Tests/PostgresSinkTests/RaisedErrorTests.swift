@@ -93,4 +93,79 @@ import Testing
         #expect(try stored("m") == [] && stored("ok") == Array(0..<40))
         #expect(try db.column("SELECT count(DISTINCT \"row\"->'fields'->>'seq') FROM $schema.linemaster_rejects") == ["40"])
     }
+
+    /// An AFTER trigger fires once COPY has read every row, so its error names no line: the rows
+    /// at fault are found by bisection.
+    @Test func anUnknownErrorThatNamesNoLineIsIsolatedByBisection() throws {
+        try raise("XX000")
+        try db.execute("DROP TRIGGER refuse ON $schema.m; CREATE TRIGGER refuse AFTER INSERT ON $schema.m FOR EACH ROW EXECUTE FUNCTION $schema.refuse()")
+        let outcome = try batch.write(to: db.sink(), isolating: true)
+        let bad = [7, 17, 27, 37]
+        #expect(outcome.inserted == 76 && outcome.rejected.count == 4)
+        #expect(try stored("m") == (0..<40).filter { !bad.contains($0) })
+        #expect(try stored("ok") == Array(0..<40))
+        #expect(try rejected() == bad.map { ["m", String($0), "XX000"] })
+    }
+
+    /// An unknown error names the line COPY was on, which need not be the row at fault (a
+    /// cancel arrives at whichever row): that row is rejected only if it fails alone. Here the
+    /// fifth row COPY reads fails, once; alone, it is stored.
+    @Test func aRowAnUnknownErrorNamesIsRejectedOnlyIfItFailsAlone() throws {
+        try db.execute("""
+            CREATE TABLE $schema.m (_time timestamptz, _tags jsonb, _fields jsonb);
+            CREATE TABLE $schema.ok (_time timestamptz, _tags jsonb, _fields jsonb);
+            CREATE SEQUENCE $schema.reads;
+            CREATE FUNCTION $schema.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF nextval('$schema.reads') = 5 THEN RAISE EXCEPTION 'once' USING ERRCODE = 'XX000'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER refuse BEFORE INSERT ON $schema.m FOR EACH ROW EXECUTE FUNCTION $schema.refuse();
+            """)
+        let outcome = try batch.write(to: db.sink(), isolating: true)
+        #expect(outcome.inserted == 80 && outcome.rejected.isEmpty)
+        #expect(try stored("m") == Array(0..<40) && stored("ok") == Array(0..<40))
+        #expect(try rejected() == [])
+    }
+
+    /// A batch whose isolation meets an error that is no row's fault waits whole: the rows
+    /// rejected on the way are not kept, nothing is stored, no ledger entry; once the cause is
+    /// gone, every row is stored once.
+    @Test func anErrorNoRowsFaultMetWhileIsolatingMakesTheWholeBatchWait() throws {
+        try raise("XX000")
+        try db.execute("""
+            CREATE OR REPLACE FUNCTION $schema.refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF (NEW._fields->>'seq')::int = 3 THEN RAISE EXCEPTION 'internal' USING ERRCODE = 'XX000'; END IF;
+                IF (NEW._fields->>'seq')::int = 17 THEN RAISE EXCEPTION 'deadlock' USING ERRCODE = '40P01'; END IF;
+                RETURN NEW;
+            END $$
+            """)
+        let sink = db.sink()
+        let error = failure { try batch.write(to: sink, isolating: true) }
+        #expect(error?.errorClass == .transient, "\(String(describing: error))")
+        #expect(try stored("m") == [] && stored("ok") == [] && rejected() == [])
+        #expect(try db.column("SELECT count(*) FROM $schema.linemaster_ledger") == ["0"])
+
+        try db.execute("DROP TRIGGER refuse ON $schema.m")
+        let outcome = try batch.write(to: sink)
+        #expect(outcome.inserted == 80 && outcome.rejected.isEmpty)
+        #expect(try stored("m") == Array(0..<40) && stored("ok") == Array(0..<40))
+    }
+
+    /// A deferred constraint fires at COMMIT, where no row can be isolated; each batch makes
+    /// constraints immediate, so it fires in its row's COPY and only that row is rejected.
+    @Test func aDeferredConstraintRejectsOnlyItsRow() throws {
+        try raise("23514")
+        try db.execute("""
+            DROP TRIGGER refuse ON $schema.m;
+            CREATE CONSTRAINT TRIGGER refuse AFTER INSERT ON $schema.m DEFERRABLE INITIALLY DEFERRED
+                FOR EACH ROW EXECUTE FUNCTION $schema.refuse()
+            """)
+        let outcome = try batch.write(to: db.sink())
+        let bad = [7, 17, 27, 37]
+        #expect(outcome.inserted == 76 && outcome.rejected.count == 4)
+        #expect(try stored("m") == (0..<40).filter { !bad.contains($0) })
+        #expect(try rejected() == bad.map { ["m", String($0), "23514"] })
+    }
 }
