@@ -8,7 +8,7 @@
 /// the answer (``DatabaseReadiness``) as its status; the loop hands it to ``SupervisorStateMachine/probeExited(_:now:)``
 /// when it reaps the child, as postmaster learns everything from its children. So the
 /// supervisor does not link libpq at all.
-public enum DatabaseProbe {
+enum DatabaseProbe {
     /// The child the supervisor starts to ask: `linemaster probe-database`, shown in ps as
     /// `linemaster: database probe`.
     static let probeWorker = WorkerSpec(name: "database probe", executable: "linemaster", args: ["probe-database"], flags: [.database])
