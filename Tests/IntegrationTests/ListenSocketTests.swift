@@ -189,13 +189,7 @@ final class BoundUDPSocket {
 
     init(port: UInt16) throws {
         fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = port.bigEndian
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let rc = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
+        let rc = UDPSender.withLoopback(port) { [fd] in bind(fd, $0, $1) }
         guard rc == 0 else {
             close(fd)
             throw BindFailed(port: port, reason: String(cString: strerror(errno)))
