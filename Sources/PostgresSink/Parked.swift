@@ -64,11 +64,15 @@ struct Parked {
         }
     }
 
-    /// The measurements with parked rows: how many, and the latest cause.
+    /// The measurements with parked rows: how many, and the latest cause (found by the index,
+    /// not gathered from every row).
     func summary(on connection: Connection) throws(StatementFailure) -> [ParkedRows] {
         let rows = try connection.query("""
-            SELECT measurement, count(*), (array_agg(sqlstate ORDER BY id DESC))[1], (array_agg(error ORDER BY id DESC))[1]
-            FROM \(qualifiedName) GROUP BY measurement ORDER BY measurement
+            SELECT p.measurement, p.n, latest.sqlstate, latest.error
+            FROM (SELECT measurement, count(*) AS n FROM \(qualifiedName) GROUP BY measurement) p
+            CROSS JOIN LATERAL (SELECT sqlstate, error FROM \(qualifiedName) l
+                                WHERE l.measurement = p.measurement ORDER BY l.id DESC LIMIT 1) latest
+            ORDER BY p.measurement
             """)
         return rows.map { row in
             ParkedRows(measurement: row[0] ?? "", count: row[1].flatMap { Int($0) } ?? 0, sqlstate: row[2] ?? "", message: row[3] ?? "")

@@ -221,4 +221,24 @@ import Testing
         #expect(try sink.retryParked(measurement: "m", limit: 1000).inserted == 40)
         #expect(try stored("m") == Array(0..<40) && parked() == [] && rejected() == [])
     }
+
+    /// Parked rows another transaction holds (another inserter retrying them) are left to it:
+    /// the retry takes none of its chunk, stores nothing, and leaves them parked; once that
+    /// transaction is gone, they are stored once.
+    @Test func parkedRowsAnotherTransactionHoldsAreLeftToIt() throws {
+        try raise("42501")
+        try db.execute("CREATE OR REPLACE FUNCTION $schema.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no' USING ERRCODE = '42501'; END $$")
+        let sink = db.sink()
+        #expect(try batch.write(to: sink).parked.first?.count == 40)
+        try db.execute("DROP TRIGGER refuse ON $schema.m")
+
+        try db.execute("BEGIN; SELECT id FROM $schema.linemaster_parked ORDER BY id LIMIT 5 FOR UPDATE")
+        let busy = try sink.retryParked(measurement: "m", limit: 1000)
+        try db.execute("ROLLBACK")
+        #expect(busy.alreadyCommitted && busy.inserted == 0)
+        #expect(try stored("m") == [] && parked() == [["m", "42501", "40", "40"]])
+
+        #expect(try sink.retryParked(measurement: "m", limit: 1000).inserted == 40)
+        #expect(try stored("m") == Array(0..<40) && parked() == [])
+    }
 }
