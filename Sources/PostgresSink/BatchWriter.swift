@@ -3,8 +3,9 @@ import LineProtocol
 
 /// Writes one batch in one transaction: the ledger row first (so that a second inserter with the
 /// same range waits, then backs off), then one COPY per table and column list, each under a
-/// savepoint so that rows PostgreSQL rejects are isolated without losing their neighbours, then
-/// the rejects, then COMMIT.
+/// savepoint so that rows PostgreSQL rejects are isolated without losing their neighbours (and a
+/// table that refuses its COPY with a configuration error has its rows parked instead), then the
+/// rejects and the parked rows, then COMMIT.
 final class BatchWriter {
     let catalog: Catalog
     private let creator: TableCreator
