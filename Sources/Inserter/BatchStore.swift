@@ -19,6 +19,8 @@ struct BatchStore {
     let stats: WorkerStatsSlot?
     /// Whether an unknown error rejects the rows that meet it alone (``ErrorClass/unknownRetries``).
     let isolating: Bool
+    /// Told of rows the sink parked because their table refused them (``ParkedRows``).
+    var parked: (ParkedRows) -> Void = { _ in }
 
     private struct Entry {
         let sequence: UInt64
@@ -57,6 +59,10 @@ struct BatchStore {
         stats?.add(1, to: .batchesWritten)
         stats?.add(UInt64(outcome.inserted), to: .rowsInserted)
         stats?.add(UInt64(outcome.rejected.count), to: .rowsRejected)
+        for rows in outcome.parked {
+            worker.log("parked \(rows.count) rows of \(rows.measurement): \(rows.cause); kept in linemaster_parked and retried with backoff")
+            parked(rows)
+        }
         for reject in outcome.rejected.prefix(3) {
             worker.log("row of \(reject.measurement) rejected (\(reject.sqlstate)): \(reject.message); kept in linemaster_rejects")
         }

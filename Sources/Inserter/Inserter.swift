@@ -30,6 +30,17 @@ public final class Inserter {
     private let options: InserterOptions
     private var stopRequested = false
     private var ledgerTrimmed = ContinuousClock.now
+    /// Measurements with rows in `linemaster_parked`, and when to try them again.
+    private var parked: [String: ParkedRetry] = [:]
+    /// When the parked table was last looked at; at start, at once (rows parked before a restart,
+    /// or by another inserter).
+    private var parkedLooked = ContinuousClock.now - .seconds(3600)
+
+    private struct ParkedRetry {
+        var rows: ParkedRows
+        var due: ContinuousClock.Instant
+        var delay: Duration
+    }
 
     public init(worker: Worker, options: InserterOptions) throws {
         self.worker = worker
@@ -63,7 +74,8 @@ public final class Inserter {
             let wait: Duration = drainUntil == nil ? .seconds(1) : .zero
             guard let batch = ring.claim(maxRecords: options.maxBatchRows, timeout: wait) else {
                 if drainUntil != nil { return 0 }
-                worker.setActivity("idle")
+                retryParked()
+                worker.setActivity(withParked("idle"))
                 continue
             }
             guard store(batch) else {
@@ -72,7 +84,8 @@ public final class Inserter {
             }
             ring.release(batch)
             trimLedger()
-            worker.setActivity(drainUntil == nil ? "idle" : "draining")
+            if drainUntil == nil { retryParked() }
+            worker.setActivity(withParked(drainUntil == nil ? "idle" : "draining"))
         }
     }
 
@@ -98,7 +111,9 @@ public final class Inserter {
         while true {
             let isolating = unknownFailures >= ErrorClass.unknownRetries
             do {
-                try BatchStore(sink: sink, epoch: batch.epoch, records: batch.records, worker: worker, stats: stats, isolating: isolating).write()
+                var store = BatchStore(sink: sink, epoch: batch.epoch, records: batch.records, worker: worker, stats: stats, isolating: isolating)
+                store.parked = { [unowned self] rows in self.noteParked(rows) }
+                try store.write()
                 return true
             } catch {
                 let errorClass = (error as? SinkError)?.errorClass ?? .transient
@@ -110,6 +125,90 @@ public final class Inserter {
             guard pause(delay) else { return false }
             delay = min(delay * 2, .seconds(10))
         }
+    }
+
+    // MARK: - Parked rows
+
+    /// How long a measurement's parked rows wait before their first retry, and at most between two.
+    private static let parkedFirstDelay = Duration.seconds(1)
+    private static let parkedMaxDelay = Duration.seconds(30)
+    /// How often the parked table is looked at for rows this inserter did not park itself.
+    private static let parkedLookEvery = Duration.seconds(10)
+    /// Transactions of parked rows per measurement and call, so that the ring is not kept waiting.
+    private static let parkedChunksPerCall = 4
+
+    private func noteParked(_ rows: ParkedRows) {
+        if var entry = parked[rows.measurement] {
+            entry.rows.count += rows.count
+            entry.rows.sqlstate = rows.sqlstate
+            entry.rows.message = rows.message
+            parked[rows.measurement] = entry
+        } else {
+            parked[rows.measurement] = ParkedRetry(rows: rows, due: .now + Self.parkedFirstDelay, delay: Self.parkedFirstDelay)
+        }
+    }
+
+    /// Stores the parked rows that are due, per measurement, each chunk in one transaction that
+    /// also deletes them from the parked table; a table that still refuses them is tried again
+    /// later, the delay doubling up to ``parkedMaxDelay``.
+    private func retryParked() {
+        let now = ContinuousClock.now
+        if now - parkedLooked >= Self.parkedLookEvery {
+            parkedLooked = now
+            do {
+                let found = try sink.parkedRows()
+                let names = Set(found.map(\.measurement))
+                parked = parked.filter { names.contains($0.key) }
+                for rows in found {
+                    if parked[rows.measurement] != nil { parked[rows.measurement]!.rows = rows } else {
+                        parked[rows.measurement] = ParkedRetry(rows: rows, due: now, delay: Self.parkedFirstDelay)
+                    }
+                }
+            } catch {
+                worker.log("could not look at linemaster_parked: \(error)")
+            }
+        }
+        for (measurement, entry) in parked.sorted(by: { $0.key < $1.key }) where entry.due <= now {
+            if stopping() { return }
+            var entry = entry
+            var finished = false, busy = false
+            do {
+                for _ in 0..<Self.parkedChunksPerCall {
+                    worker.setActivity("COPY \(measurement) parked rows")
+                    let outcome = try sink.retryParked(measurement: measurement, limit: options.maxBatchRows)
+                    // Another inserter is storing them right now.
+                    if outcome.alreadyCommitted { busy = true; break }
+                    let done = outcome.inserted + outcome.rejected.count + outcome.skipped
+                    if done == 0 { finished = true; break }
+                    stats?.add(UInt64(outcome.inserted), to: .rowsInserted)
+                    stats?.add(UInt64(outcome.rejected.count), to: .rowsRejected)
+                    entry.rows.count = max(0, entry.rows.count - done)
+                    worker.log("stored \(outcome.inserted) parked rows of \(measurement)"
+                               + (outcome.rejected.isEmpty ? "" : ", rejected \(outcome.rejected.count)"))
+                    if done < options.maxBatchRows { finished = true; break }
+                }
+                entry.delay = Self.parkedFirstDelay
+                entry.due = .now + (busy ? Self.parkedFirstDelay : .zero)
+            } catch {
+                entry.delay = min(entry.delay * 2, Self.parkedMaxDelay)
+                entry.due = .now + entry.delay
+                if case .server(let cause) = error {
+                    entry.rows.sqlstate = cause.sqlstate
+                    entry.rows.message = cause.message
+                }
+                worker.log("\(entry.rows.count) parked rows of \(measurement) still refused, retrying in \(entry.delay): \(error)")
+            }
+            parked[measurement] = finished ? nil : entry
+        }
+    }
+
+    /// `idle; parked 1200 rows of cpu: PostgreSQL error 42501: ...` while rows are parked.
+    private func withParked(_ activity: String) -> String {
+        let waiting = parked.values.filter { $0.rows.count > 0 }.sorted { $0.rows.measurement < $1.rows.measurement }
+        guard let first = waiting.first else { return activity }
+        let more = waiting.count > 1 ? " (+\(waiting.count - 1) more tables)" : ""
+        return "\(activity); parked \(first.rows.count) rows of \(first.rows.measurement)\(more): "
+            + String(first.rows.cause.prefix(80))
     }
 
     /// How the title says why a batch waits.

@@ -9,6 +9,10 @@ public struct BatchOutcome: Sendable, Equatable {
     /// The ledger already held this range (a batch handed out again after a crash): nothing was
     /// written, and the range can be released.
     public var alreadyCommitted: Bool
+    /// Rows kept in `linemaster_parked` because their table refused them with an error someone
+    /// has to fix (``ErrorClass/configuration``), per measurement and error; retried from there
+    /// (``PostgresSink/retryParked(measurement:limit:)``).
+    public var parked: [ParkedRows] = []
 
     static let duplicate = BatchOutcome(inserted: 0, rejected: [], skipped: 0, alreadyCommitted: true)
 }

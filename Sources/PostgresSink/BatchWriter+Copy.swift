@@ -16,11 +16,14 @@ extension BatchWriter {
     /// Encodes and COPYs the group under a savepoint. Values a column cannot take are rejected
     /// while encoding and never sent. Every row is encoded even when the COPY fails early (say, on
     /// a lock timeout), so that isolation and retries have all of them. Returns false when the
-    /// table changed under the cached definition and the batch must be tried again.
+    /// table changed under the cached definition and the batch must be tried again, and
+    /// `.refused` when the table refused the COPY with an error someone has to fix
+    /// (``ErrorClass/configuration``) and `parking`: the savepoint is rolled back, and the
+    /// group's encoded rows are to be parked.
     func send(
         _ group: inout CopyGroup, _ rows: [PointRecordView], on connection: Connection, firstTry: Bool,
-        isolating: Bool, rejected: inout [RejectedRow], suspects: inout [TableShape]
-    ) throws(StatementFailure) -> Bool {
+        isolating: Bool, parking: Bool, rejected: inout [RejectedRow], suspects: inout [TableShape]
+    ) throws(StatementFailure) -> Sent {
         var encoder = RowEncoder(shape: group.shape, columns: group.columns)
         try connection.query("SAVEPOINT \(Self.savepoint)")
         var failure = try serverError { () throws(StatementFailure) in
@@ -52,12 +55,23 @@ extension BatchWriter {
         }
         guard let failure else {
             try connection.query("RELEASE SAVEPOINT \(Self.savepoint)")
-            return true
+            return .written
         }
         try rollbackToSavepoint(on: connection)
-        if firstTry, try definitionChanged(group.shape, failure, on: connection) { return false }
+        if firstTry, try definitionChanged(group.shape, failure, on: connection) { return .definitionChanged }
+        if parking && ErrorClass(failure.sqlstate) == .configuration { return .refused(failure) }
         try isolate(group, 0..<group.tuples.count, rows, after: failure, isolating: isolating, on: connection, into: &rejected)
-        return true
+        return .written
+    }
+
+    /// What became of a group's COPY.
+    enum Sent {
+        /// Its rows are stored or rejected.
+        case written
+        /// The table differs from the cached definition: the batch is tried again.
+        case definitionChanged
+        /// The table refused it with a configuration error: its rows are to be parked.
+        case refused(ServerError)
     }
 
     /// Runs `body`; returns the server's refusal instead of throwing it. Connection failures still throw.

@@ -3,13 +3,15 @@ import LineProtocol
 
 /// Writes one batch in one transaction: the ledger row first (so that a second inserter with the
 /// same range waits, then backs off), then one COPY per table and column list, each under a
-/// savepoint so that rows PostgreSQL rejects are isolated without losing their neighbours, then
-/// the rejects, then COMMIT.
+/// savepoint so that rows PostgreSQL rejects are isolated without losing their neighbours (and a
+/// table that refuses its COPY with a configuration error has its rows parked instead), then the
+/// rejects and the parked rows, then COMMIT.
 final class BatchWriter {
     let catalog: Catalog
     private let creator: TableCreator
     private let ledger: Ledger
     private let rejects: Rejects
+    private let parked: Parked
     /// Every tuple of the batch, reused from batch to batch: kept until COMMIT so that rows can be
     /// sent again when a COPY fails.
     let tuples = ByteBuffer(capacity: 1 << 20)
@@ -17,11 +19,23 @@ final class BatchWriter {
     let copyHeader = ByteBuffer(CopyBinary.header)
     let copyTrailer = ByteBuffer(CopyBinary.trailer)
 
-    init(catalog: Catalog, creator: TableCreator, ledger: Ledger, rejects: Rejects) {
+    init(catalog: Catalog, creator: TableCreator, ledger: Ledger, rejects: Rejects, parked: Parked) {
         self.catalog = catalog
         self.creator = creator
         self.ledger = ledger
         self.rejects = rejects
+        self.parked = parked
+    }
+
+    /// Where a batch's rows come from, which decides what else its transaction writes.
+    enum Origin {
+        /// A ring range: its ledger row goes first, and a table that refuses its rows with an
+        /// error someone has to fix (``ErrorClass/configuration``) has them parked.
+        case ring(RingRange)
+        /// Rows of `linemaster_parked` (these ids), which got their ledger row when they were
+        /// parked: they are deleted in the transaction that stores them, and a table that still
+        /// refuses them fails the whole write, so that they stay parked.
+        case parked(ids: [String])
     }
 
     /// Rows of one table that share a column list: one COPY, tuples contiguous in `tuples`.
@@ -41,6 +55,8 @@ final class BatchWriter {
         var skipped = 0
         /// Tables whose cached definition refused a value: a changed column type could be the cause.
         var suspects: [TableShape] = []
+        /// Rows whose table refused them with a configuration error: parked, with the error.
+        var parked: [(measurement: String, rows: [Int], error: ServerError)] = []
     }
 
     /// Starts a batch's transaction with a durable commit, whatever the server's default. The batch
@@ -69,36 +85,62 @@ final class BatchWriter {
 
     /// Writes the batch. With `isolating`, an error of class ``ErrorClass/unknown`` is treated
     /// as the fault of the rows that meet it alone (they are rejected); without, it fails the batch.
-    func write(_ rows: [PointRecordView], range: RingRange, isolating: Bool, on connection: Connection) throws(StatementFailure) -> BatchOutcome {
-        if case .success(let outcome) = try attempt(rows, range, isolating, on: connection, firstTry: true) { return outcome }
+    func write(_ rows: [PointRecordView], origin: Origin, isolating: Bool, on connection: Connection) throws(StatementFailure) -> BatchOutcome {
+        if case .success(let outcome) = try attempt(rows, origin, isolating, on: connection, firstTry: true) { return outcome }
         if connection.inTransaction { try connection.query("ROLLBACK") }
         catalog.invalidate()
-        switch try attempt(rows, range, isolating, on: connection, firstTry: false) {
+        switch try attempt(rows, origin, isolating, on: connection, firstTry: false) {
         case .success(let outcome): return outcome
         case .failure: preconditionFailure("a second try does not look for definition changes")
         }
     }
 
-    private func attempt(_ rows: [PointRecordView], _ range: RingRange, _ isolating: Bool, on connection: Connection, firstTry: Bool) throws(StatementFailure) -> Result<BatchOutcome, DefinitionChanged> {
-        var plan = try prepare(rows, isolating, on: connection)
+    private func attempt(_ rows: [PointRecordView], _ origin: Origin, _ isolating: Bool, on connection: Connection, firstTry: Bool) throws(StatementFailure) -> Result<BatchOutcome, DefinitionChanged> {
+        let parking: Bool
+        if case .ring = origin { parking = true } else { parking = false }
+        var plan = try prepare(rows, isolating, parking: parking, on: connection)
         try connection.execute(Self.beginDurable)
-        do throws(StatementFailure) {
-            try ledger.record(range, rows: rows.count, on: connection)
-        } catch .server(let error) where error.sqlstate == Ledger.overlapSQLSTATE {
-            try connection.query("ROLLBACK")
-            return .success(.duplicate)
+        switch origin {
+        case .ring(let range):
+            do throws(StatementFailure) {
+                try ledger.record(range, rows: rows.count, on: connection)
+            } catch .server(let error) where error.sqlstate == Ledger.overlapSQLSTATE {
+                try connection.query("ROLLBACK")
+                return .success(.duplicate)
+            }
+        case .parked(let ids):
+            guard try parked.claim(ids, on: connection) else {
+                try connection.query("ROLLBACK")
+                return .success(.duplicate)
+            }
         }
         tuples.removeAll()
         for i in plan.groups.indices {
-            let written = try send(&plan.groups[i], rows, on: connection, firstTry: firstTry, isolating: isolating,
-                                   rejected: &plan.rejected, suspects: &plan.suspects)
-            if !written { return .failure(DefinitionChanged()) }
+            switch try send(&plan.groups[i], rows, on: connection, firstTry: firstTry, isolating: isolating, parking: parking,
+                            rejected: &plan.rejected, suspects: &plan.suspects) {
+            case .written: break
+            case .definitionChanged: return .failure(DefinitionChanged())
+            case .refused(let error):
+                let group = plan.groups[i]
+                let name = Rejects.measurementText(rows[group.rows[0]])
+                if let k = plan.parked.firstIndex(where: { $0.measurement == name && $0.error == error }) {
+                    plan.parked[k].rows += group.encodedRows
+                } else {
+                    plan.parked.append((name, group.encodedRows, error))
+                }
+            }
         }
         if firstTry, try anyChanged(plan.suspects, on: connection) { return .failure(DefinitionChanged()) }
         try rejects.store(plan.rejected, on: connection)
+        for entry in plan.parked where !entry.rows.isEmpty {
+            try parked.store(rows, entry.rows, measurement: entry.measurement, error: entry.error, on: connection)
+        }
         try connection.query("COMMIT")
-        let inserted = rows.count - plan.rejected.count - plan.skipped
-        return .success(BatchOutcome(inserted: inserted, rejected: plan.rejected, skipped: plan.skipped, alreadyCommitted: false))
+        let parkedRows = plan.parked.filter { !$0.rows.isEmpty }.map {
+            ParkedRows(measurement: $0.measurement, count: $0.rows.count, sqlstate: $0.error.sqlstate, message: $0.error.message)
+        }
+        let inserted = rows.count - plan.rejected.count - plan.skipped - parkedRows.reduce(0) { $0 + $1.count }
+        return .success(BatchOutcome(inserted: inserted, rejected: plan.rejected, skipped: plan.skipped, alreadyCommitted: false, parked: parkedRows))
     }
 
     /// Whether a table's definition differs from the cached one (or the table is gone).
@@ -130,19 +172,27 @@ final class BatchWriter {
 
 extension BatchWriter {
     /// Groups rows by measurement and finds (or creates) their tables, outside the batch transaction.
-    private func prepare(_ rows: [PointRecordView], _ isolating: Bool, on connection: Connection) throws(StatementFailure) -> Plan {
+    private func prepare(_ rows: [PointRecordView], _ isolating: Bool, parking: Bool, on connection: Connection) throws(StatementFailure) -> Plan {
         var plan = Plan()
         for (measurement, members) in groupByMeasurement(rows) {
-            switch try resolve(measurement, keysFrom: { members.map { rows[$0] } }, isolating, on: connection) {
+            switch try resolve(measurement, keysFrom: { members.map { rows[$0] } }, isolating, parking: parking, on: connection) {
             case .success(.table(let shape)):
                 plan.groups += copyGroups(members, of: rows, into: shape)
             case .success(.missing):
                 plan.skipped += members.count
-            case .failure(let error):
+            case .failure(.reject(let error)):
                 plan.rejected += members.map { describe(rows[$0], error.sqlstate, error.message) }
+            case .failure(.park(let error)):
+                plan.parked.append((Rejects.measurementText(rows[members[0]]), members, error))
             }
         }
         return plan
+    }
+
+    /// Why a measurement's table could not be resolved, and what becomes of its rows.
+    private enum Unresolved: Error {
+        case reject(ServerError)
+        case park(ServerError)
     }
 
     /// Rows by measurement, in order of first appearance. Consecutive rows of one measurement (the
@@ -168,14 +218,15 @@ extension BatchWriter {
 
     /// The table for a measurement, from the cache or the catalog, created if missing. A data
     /// error here (a name PostgreSQL cannot hold), or an unknown one while isolating (a `_create`
-    /// function that raised), rejects the rows; any other fails the batch (a read-only standby
-    /// waits, as does a CREATE the role may not run).
+    /// function that raised), rejects the rows; a configuration error (a CREATE the role may not
+    /// run, a `_create` missing) parks them when `parking`; any other fails the batch (a
+    /// read-only standby waits).
     private func resolve(
-        _ measurement: [UInt8], keysFrom rows: () -> [PointRecordView], _ isolating: Bool, on connection: Connection
-    ) throws(StatementFailure) -> Result<Catalog.Entry, ServerError> {
+        _ measurement: [UInt8], keysFrom rows: () -> [PointRecordView], _ isolating: Bool, parking: Bool, on connection: Connection
+    ) throws(StatementFailure) -> Result<Catalog.Entry, Unresolved> {
         if let entry = catalog.entry(for: measurement) { return .success(entry) }
         guard isStorableName(measurement) else {
-            return .failure(ServerError(sqlstate: "22021", message: "a table name cannot hold a NUL byte"))
+            return .failure(.reject(ServerError(sqlstate: "22021", message: "a table name cannot hold a NUL byte")))
         }
         let name = identifierName(measurement)
         do throws(StatementFailure) {
@@ -185,7 +236,9 @@ extension BatchWriter {
             catalog.remember(entry, for: measurement)
             return .success(entry)
         } catch .server(let error) where Self.rejectsRows(error, isolating: isolating) && error.sqlstate != Self.concurrentCreate {
-            return .failure(error)
+            return .failure(.reject(error))
+        } catch .server(let error) where parking && ErrorClass(error.sqlstate) == .configuration {
+            return .failure(.park(error))
         }
     }
 

@@ -19,6 +19,7 @@ public final class PostgresSink {
     private let catalog: Catalog
     private let ledger: Ledger
     private let rejects: Rejects
+    private let parked: Parked
     private let writer: BatchWriter
 
     /// Does not connect yet: see ``connect()``.
@@ -27,9 +28,10 @@ public final class PostgresSink {
         catalog = Catalog(schema: settings.schema)
         ledger = Ledger(schema: settings.schema)
         rejects = Rejects(schema: settings.schema)
+        parked = Parked(schema: settings.schema)
         writer = BatchWriter(
             catalog: catalog, creator: TableCreator(mode: settings.createTables, catalog: catalog),
-            ledger: ledger, rejects: rejects)
+            ledger: ledger, rejects: rejects, parked: parked)
     }
 
     /// Where the sink is connected, without the password (`host=... port=... dbname=... user=...`);
@@ -51,19 +53,54 @@ public final class PostgresSink {
     /// then it is taken as the fault of the rows that meet it on their own, which are rejected with
     /// it, and the others are stored. Pass it once a batch has failed ``ErrorClass/unknownRetries``
     /// times.
+    ///
+    /// A table that refuses its COPY (or its lookup or creation) with an error someone has to fix
+    /// (``ErrorClass/configuration``: a privilege, a missing function) does not fail the batch:
+    /// its rows go to `linemaster_parked` in the same transaction (``BatchOutcome/parked``), so
+    /// that the batch's ring range can be released, and are stored later by
+    /// ``retryParked(measurement:limit:)``.
     public func write(_ rows: [PointRecordView], range: RingRange, isolatingUnknownErrors: Bool = false) throws(SinkError) -> BatchOutcome {
         try check(range)
         let outcome = try run { connection throws(StatementFailure) in
-            try writer.write(rows, range: range, isolating: isolatingUnknownErrors, on: connection)
+            try writer.write(rows, origin: .ring(range), isolating: isolatingUnknownErrors, on: connection)
         }
         if outcome.alreadyCommitted {
             stats.duplicateBatches += 1
         } else {
-            stats.batches += 1
-            stats.rowsInserted += outcome.inserted
-            stats.rejects += outcome.rejected.count
-            stats.rowsSkipped += outcome.skipped
+            count(outcome)
         }
+        return outcome
+    }
+
+    private func count(_ outcome: BatchOutcome) {
+        stats.batches += 1
+        stats.rowsInserted += outcome.inserted
+        stats.rejects += outcome.rejected.count
+        stats.rowsSkipped += outcome.skipped
+        stats.rowsParked += outcome.parked.reduce(0) { $0 + $1.count }
+    }
+
+    /// The measurements with rows in `linemaster_parked`, how many, and the latest cause.
+    public func parkedRows() throws(SinkError) -> [ParkedRows] {
+        try run { connection throws(StatementFailure) in try parked.summary(on: connection) }
+    }
+
+    /// Tries to store up to `limit` of `measurement`'s parked rows (oldest first) in their
+    /// table, in one transaction that also deletes them from `linemaster_parked`: stored once,
+    /// or left parked. Rows that fail on their own with a data or unknown error are rejected, as
+    /// in a batch that has been retried (they waited long enough). Throws when the table still
+    /// refuses them (nothing changes); returns ``BatchOutcome/alreadyCommitted`` when another
+    /// inserter is retrying them at the same time, and an empty outcome when none are parked.
+    public func retryParked(measurement: String, limit: Int) throws(SinkError) -> BatchOutcome {
+        let outcome = try run { connection throws(StatementFailure) -> BatchOutcome in
+            let (ids, records) = try parked.fetch(measurement: measurement, limit: limit, on: connection)
+            guard !ids.isEmpty else { return BatchOutcome(inserted: 0, rejected: [], skipped: 0, alreadyCommitted: false) }
+            return try withViews(records) { rows throws(StatementFailure) in
+                try writer.write(rows, origin: .parked(ids: ids), isolating: true, on: connection)
+            }
+        }
+        if !outcome.alreadyCommitted { count(outcome) }
+        stats.rowsParked -= outcome.inserted + outcome.rejected.count + outcome.skipped
         return outcome
     }
 
@@ -143,16 +180,19 @@ public final class PostgresSink {
         return fresh
     }
 
-    /// Creates the ledger and the rejects table unless they exist; false if the schema is missing.
+    /// Creates the ledger, the rejects and the parked table unless they exist; false if the schema is missing.
     /// Existing tables are not created again, so that a role without CREATE on the schema works
     /// once an administrator has made them.
     private func prepareSchema(on connection: Connection) throws(StatementFailure) -> Bool {
         let found = try connection.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", [settings.schema])
         guard !found.isEmpty else { return false }
         try connection.serialized(on: "linemaster tables in \(settings.schema)") { () throws(StatementFailure) in
-            for (table, create) in [(ledger.qualifiedName, ledger.createStatement), (rejects.qualifiedName, rejects.createStatement)] {
+            for (table, create) in [
+                (ledger.qualifiedName, ledger.createStatement), (rejects.qualifiedName, rejects.createStatement),
+                (parked.qualifiedName, parked.createStatement),
+            ] {
                 let existing = try connection.query("SELECT to_regclass($1)", [table])
-                if existing.first?.first == .some(nil) { try connection.query(create) }
+                if existing.first?.first == .some(nil) { try connection.execute(create) }
             }
         }
         return true
@@ -179,4 +219,20 @@ public final class PostgresSink {
             throw record(.misconfigured("ring range \(range) is empty or beyond the ledger's bigint columns"))
         }
     }
+}
+
+/// Views over records that a caller holds as arrays (each checked to read as a point already),
+/// valid for the call.
+private func withViews<T>(_ records: [[UInt8]], _ body: ([PointRecordView]) throws(StatementFailure) -> T) throws(StatementFailure) -> T {
+    var all = [UInt8]()
+    var bounds: [Range<Int>] = []
+    for record in records {
+        bounds.append(all.count..<all.count + record.count)
+        all += record
+    }
+    let result = all.withUnsafeBytes { buffer -> Result<T, StatementFailure> in
+        let views = bounds.map { try! PointRecordView(UnsafeRawBufferPointer(rebasing: buffer[$0])) }
+        do throws(StatementFailure) { return .success(try body(views)) } catch { return .failure(error) }
+    }
+    return try result.get()
 }

@@ -61,7 +61,11 @@ struct Rejects {
         }
         scratch.append("}}")
         let json = String(decoding: UnsafeBufferPointer(start: scratch.base, count: scratch.count), as: UTF8.self)
-        let measurement = String(String(decoding: row.measurement, as: UTF8.self).map { $0 == "\0" ? "\u{FFFD}" : $0 })
-        return RejectedRow(measurement: measurement, json: json, sqlstate: sqlstate, message: message)
+        return RejectedRow(measurement: measurementText(row), json: json, sqlstate: sqlstate, message: message)
+    }
+
+    /// The measurement as a text parameter can carry it: a NUL becomes U+FFFD.
+    static func measurementText(_ row: PointRecordView) -> String {
+        String(String(decoding: row.measurement, as: UTF8.self).map { $0 == "\0" ? "\u{FFFD}" : $0 })
     }
 }

@@ -72,34 +72,53 @@ import Testing
         #expect(byTable == "bad|XX000|\(lines / 100)|\(lines / 100)|0\nworse|P0001|\(lines)|\(lines)|\(lines - lines / 100)")
     }
 
-    /// A permission error (42501) on one table is no row's fault: its batch waits, with the cause
-    /// in the inserter's title, and no row is rejected; once the privilege is back, everything
-    /// that waited is stored, once.
-    @Test func aPermissionErrorMakesTheBatchWaitWithItsCauseInTheTitleUntilFixed() throws {
+    /// A permission error (42501) on every row of one table is no row's fault, and it must not
+    /// hold the ring: the batches that meet it park that table's rows in `linemaster_parked` and
+    /// commit the rest, so that far more lines than the 1 MiB ring holds flow through while the
+    /// table refuses them, none dropped, none rejected, with the cause in the title and the log;
+    /// once the privilege is back, every parked row is stored, once.
+    @Test func aTableThatRefusesEveryRowWithAPermissionErrorIsParkedAndASmallRingKeepsFlowing() throws {
         let database = try TestDatabase()
         defer { database.drop() }
         try Self.refuse(database, "locked", when: "true", sqlstate: "42501")
         let port = UDPSender.freshPort()
-        let supervisor = SupervisorProcess(config: Pipeline.config(port: port, database: database, batchRows: 200))
+        let config = Pipeline.config(port: port, database: database, inserters: 2, batchRows: 200)
+            .replacingOccurrences(of: "size = \"32MiB\"", with: "size = \"1MiB\"")
+        let supervisor = SupervisorProcess(config: config)
         try supervisor.startReady()
-        try supervisor.waitForWorkers(["listener", "inserter"])
+        try supervisor.waitForWorkers(["listener", "inserter 1", "inserter 2"])
         try supervisor.waitForListeners(["listener"])
-        let lines = 500
+        #expect(supervisor.ring()["size"] == String(1 << 20))
+        let lines = 12000
         try Self.send(["good", "locked"], lines: lines, port: port, in: supervisor.directory)
 
-        try waitUntil("the inserter says why it waits") {
-            supervisor.worker("inserter")?.title.contains("waiting for a fix: PostgreSQL error 42501: refused by test") == true
+        let s = database.schema
+        let parked = "SELECT count(*) FROM \(s).linemaster_parked"
+        try waitUntil("the healthy table's rows are stored and the other's parked", timeout: .seconds(60)) {
+            Self.seqs(database, "good").count == lines && database.count(parked) == lines
         }
-        #expect(database.count("SELECT count(*) FROM \(database.schema).linemaster_rejects") == 0)
-        #expect(supervisor.ring()["used_bytes"] != "0", "the batch waits in the ring")
-        #expect(supervisor.log().contains("42501"))
+        #expect(Self.seqs(database, "good") == (lines, lines))
+        #expect(Self.seqs(database, "locked") == (0, 0))
+        #expect(database.count("SELECT count(DISTINCT record) FROM \(s).linemaster_parked WHERE sqlstate = '42501'") == lines)
+        #expect(database.count("SELECT count(*) FROM \(s).linemaster_rejects") == 0)
+        let ring = supervisor.ring()
+        #expect(ring["dropped"] == "0", "\(ring)")
+        #expect(Int(ring["rows_in"] ?? "0")! == 2 * lines && ring["used_bytes"] == "0", "\(ring)")
+        try waitUntil("an inserter shows the parked rows and why") {
+            supervisor.workers().contains { $0.title.contains("parked") && $0.title.contains("of locked: PostgreSQL error 42501: refused by test") }
+        }
+        #expect(supervisor.log().contains("rows of locked: PostgreSQL error 42501: refused by test; kept in linemaster_parked"))
 
-        try database.psql("DROP TRIGGER refuse ON \(database.schema).locked")
-        try waitUntil("everything that waited is stored", timeout: .seconds(30)) {
-            Self.seqs(database, "locked").count == lines && Self.seqs(database, "good").count == lines
+        try database.psql("DROP TRIGGER refuse ON \(s).locked")
+        try waitUntil("every parked row is stored", timeout: .seconds(90)) {
+            Self.seqs(database, "locked").count == lines && database.count(parked) == 0
         }
         #expect(Self.seqs(database, "locked") == (lines, lines))
         #expect(Self.seqs(database, "good") == (lines, lines))
-        #expect(database.count("SELECT count(*) FROM \(database.schema).linemaster_rejects") == 0)
+        #expect(database.count(parked) == 0)
+        #expect(database.count("SELECT count(*) FROM \(s).linemaster_rejects") == 0)
+        try waitUntil("the titles no longer show parked rows", timeout: .seconds(30)) {
+            !supervisor.workers().contains { $0.title.contains("parked") }
+        }
     }
 }

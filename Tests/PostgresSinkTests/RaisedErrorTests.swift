@@ -44,10 +44,10 @@ import Testing
         }
     }
 
-    /// Connection failures reported by the server (Citus: a worker unreachable), deadlocks and
-    /// missing privileges are no row's fault: the batch is not committed, nothing is rejected, and
-    /// once the cause is gone the same batch is stored whole.
-    @Test(arguments: [("08006", ErrorClass.transient), ("40P01", .transient), ("42501", .configuration)])
+    /// Connection failures reported by the server (Citus: a worker unreachable) and deadlocks are
+    /// no row's fault: the batch is not committed, nothing is rejected, and once the cause is gone
+    /// the same batch is stored whole. (A missing privilege parks the table's rows instead: below.)
+    @Test(arguments: [("08006", ErrorClass.transient), ("40P01", .transient)])
     func anErrorThatIsNoRowsFaultMakesTheBatchWaitAndRejectsNothing(_ sqlstate: String, _ expected: ErrorClass) throws {
         try raise(sqlstate)
         let sink = db.sink()
@@ -167,5 +167,78 @@ import Testing
         #expect(outcome.inserted == 76 && outcome.rejected.count == 4)
         #expect(try stored("m") == (0..<40).filter { !bad.contains($0) })
         #expect(try rejected() == bad.map { ["m", String($0), "23514"] })
+    }
+
+    private func parked() throws -> [[String?]] {
+        try db.query("SELECT measurement, sqlstate, count(*), count(DISTINCT record) FROM $schema.linemaster_parked GROUP BY 1, 2 ORDER BY 1")
+    }
+
+    /// A table that refuses every row with a permission error (42501) does not hold the batch:
+    /// its rows are parked in `linemaster_parked` in the batch's transaction, with the ledger row
+    /// and the other table's rows, and nothing is rejected. While the table still refuses them a
+    /// retry changes nothing; once it takes them, retries store every row once (in chunks) and
+    /// empty the parked table.
+    @Test func aTableThatRefusesItsRowsWithAPermissionErrorHasThemParkedAndTheBatchCommits() throws {
+        try raise("42501")
+        try db.execute("CREATE OR REPLACE FUNCTION $schema.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no m for you' USING ERRCODE = '42501'; END $$")
+        let sink = db.sink()
+
+        let outcome = try batch.write(to: sink)
+        #expect(outcome.inserted == 40 && outcome.rejected.isEmpty && !outcome.alreadyCommitted)
+        #expect(outcome.parked.map { [$0.measurement, String($0.count), $0.cause] } == [["m", "40", "PostgreSQL error 42501: no m for you"]])
+        #expect(try stored("m") == [] && stored("ok") == Array(0..<40))
+        #expect(try rejected() == [])
+        #expect(try parked() == [["m", "42501", "40", "40"]])
+        #expect(try db.query("SELECT epoch, first_seq, last_seq, rows FROM $schema.linemaster_ledger") == [["1", "1", "80", "80"]])
+        #expect(try sink.parkedRows().map { [$0.measurement, String($0.count), $0.sqlstate] } == [["m", "40", "42501"]])
+
+        let still = failure { try sink.retryParked(measurement: "m", limit: 25) }
+        #expect(still?.errorClass == .configuration, "\(String(describing: still))")
+        #expect(try parked() == [["m", "42501", "40", "40"]] && stored("m") == [])
+
+        try db.execute("DROP TRIGGER refuse ON $schema.m")
+        #expect(try sink.retryParked(measurement: "m", limit: 25).inserted == 25)
+        #expect(try sink.retryParked(measurement: "m", limit: 25).inserted == 15)
+        #expect(try sink.retryParked(measurement: "m", limit: 25).inserted == 0)
+        #expect(try stored("m") == Array(0..<40) && stored("ok") == Array(0..<40))
+        #expect(try parked() == [] && rejected() == [])
+        // The rows kept their time and values through the parked table.
+        #expect(try db.column("SELECT count(*) FROM $schema.m JOIN $schema.ok USING (_time, _fields)") == ["40"])
+        #expect(try db.column("SELECT count(*) FROM $schema.linemaster_ledger") == ["1"])
+    }
+
+    /// A table that cannot be created (here `create_tables = "function"` without a `_create`
+    /// function: 42883) parks its rows as well; once the table exists, they are stored once.
+    @Test func rowsWhoseTableCannotBeCreatedAreParked() throws {
+        try db.execute("CREATE TABLE $schema.ok (_time timestamptz, _tags jsonb, _fields jsonb)")
+        let sink = db.sink(.function)
+        let outcome = try batch.write(to: sink)
+        #expect(outcome.inserted == 40 && outcome.rejected.isEmpty)
+        #expect(outcome.parked.map { [$0.measurement, String($0.count), $0.sqlstate] } == [["m", "40", "42883"]])
+        #expect(try stored("ok") == Array(0..<40) && parked() == [["m", "42883", "40", "40"]])
+
+        try db.execute("CREATE TABLE $schema.m (_time timestamptz, _tags jsonb, _fields jsonb)")
+        #expect(try sink.retryParked(measurement: "m", limit: 1000).inserted == 40)
+        #expect(try stored("m") == Array(0..<40) && parked() == [] && rejected() == [])
+    }
+
+    /// Parked rows another transaction holds (another inserter retrying them) are left to it:
+    /// the retry takes none of its chunk, stores nothing, and leaves them parked; once that
+    /// transaction is gone, they are stored once.
+    @Test func parkedRowsAnotherTransactionHoldsAreLeftToIt() throws {
+        try raise("42501")
+        try db.execute("CREATE OR REPLACE FUNCTION $schema.refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'no' USING ERRCODE = '42501'; END $$")
+        let sink = db.sink()
+        #expect(try batch.write(to: sink).parked.first?.count == 40)
+        try db.execute("DROP TRIGGER refuse ON $schema.m")
+
+        try db.execute("BEGIN; SELECT id FROM $schema.linemaster_parked ORDER BY id LIMIT 5 FOR UPDATE")
+        let busy = try sink.retryParked(measurement: "m", limit: 1000)
+        try db.execute("ROLLBACK")
+        #expect(busy.alreadyCommitted && busy.inserted == 0)
+        #expect(try stored("m") == [] && parked() == [["m", "42501", "40", "40"]])
+
+        #expect(try sink.retryParked(measurement: "m", limit: 1000).inserted == 40)
+        #expect(try stored("m") == Array(0..<40) && parked() == [])
     }
 }

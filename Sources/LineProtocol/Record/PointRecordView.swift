@@ -72,6 +72,19 @@ public struct PointRecordView {
         }
     }
 
+    /// The record's own bytes, from its header to its last field (what ``init(_:)`` read), e.g.
+    /// to keep the row as it came from the ring. Computed, so that reading a row costs nothing more.
+    public var recordBytes: UnsafeRawBufferPointer {
+        let start = tagsStart - measurement.count - PointRecord.headerSize
+        var p = fieldsStart
+        for _ in 0..<fieldCount {
+            let keyLength = Int(UInt16(littleEndian: p.loadUnaligned(as: UInt16.self)))
+            let valueLength = Int(UInt32(littleEndian: p.loadUnaligned(fromByteOffset: 3, as: UInt32.self)))
+            p += PointRecord.fieldHeaderSize + keyLength + valueLength
+        }
+        return UnsafeRawBufferPointer(start: start, count: p - start)
+    }
+
     /// An owned copy (allocates; for tests and tools).
     public func makePoint() -> Point {
         var tags: [Point.Tag] = []
