@@ -35,6 +35,7 @@ public final class Inserter {
     /// When the parked table was last looked at; at start, at once (rows parked before a restart,
     /// or by another inserter).
     private var parkedLooked = ContinuousClock.now - .seconds(3600)
+    private var saidParkingUnavailable = false
 
     private struct ParkedRetry {
         var rows: ParkedRows
@@ -134,7 +135,8 @@ public final class Inserter {
     private static let parkedMaxDelay = Duration.seconds(30)
     /// How often the parked table is looked at for rows this inserter did not park itself.
     private static let parkedLookEvery = Duration.seconds(10)
-    /// Transactions of parked rows per measurement and call, so that the ring is not kept waiting.
+    /// Transactions of parked rows per call, over every measurement: calls come between ring
+    /// batches, which must not wait behind many parked tables at once.
     private static let parkedChunksPerCall = 4
 
     private func noteParked(_ rows: ParkedRows) {
@@ -157,6 +159,11 @@ public final class Inserter {
             parkedLooked = now
             do {
                 let found = try sink.parkedRows()
+                if !sink.parkingAvailable && !saidParkingUnavailable {
+                    saidParkingUnavailable = true
+                    worker.log("linemaster_parked is missing and this role may not create it: a table that refuses its rows "
+                               + "makes its batch wait in the ring; an administrator can create it (see the README, Parked rows)")
+                }
                 let names = Set(found.map(\.measurement))
                 parked = parked.filter { names.contains($0.key) }
                 for rows in found {
@@ -168,12 +175,15 @@ public final class Inserter {
                 worker.log("could not look at linemaster_parked: \(error)")
             }
         }
-        for (measurement, entry) in parked.sorted(by: { $0.key < $1.key }) where entry.due <= now {
-            if stopping() { return }
+        // The measurement that has been due longest first: a budget for the whole call, shared in turn.
+        var budget = Self.parkedChunksPerCall
+        for (measurement, entry) in parked.sorted(by: { $0.value.due < $1.value.due }) where entry.due <= now {
+            if stopping() || budget == 0 { return }
             var entry = entry
             var finished = false, busy = false
             do {
-                for _ in 0..<Self.parkedChunksPerCall {
+                while budget > 0 {
+                    budget -= 1
                     worker.setActivity("COPY \(measurement) parked rows")
                     let outcome = try sink.retryParked(measurement: measurement, limit: options.maxBatchRows)
                     // Another inserter is storing them right now.

@@ -12,6 +12,9 @@ final class BatchWriter {
     private let ledger: Ledger
     private let rejects: Rejects
     private let parked: Parked
+    /// Whether `linemaster_parked` exists: a role without CREATE on the schema cannot make it,
+    /// and then a refusing table makes its batch wait in the ring, as before parking existed.
+    var parkingAvailable = true
     /// Every tuple of the batch, reused from batch to batch: kept until COMMIT so that rows can be
     /// sent again when a COPY fails.
     let tuples = ByteBuffer(capacity: 1 << 20)
@@ -97,7 +100,7 @@ final class BatchWriter {
 
     private func attempt(_ rows: [PointRecordView], _ origin: Origin, _ isolating: Bool, on connection: Connection, firstTry: Bool) throws(StatementFailure) -> Result<BatchOutcome, DefinitionChanged> {
         let parking: Bool
-        if case .ring = origin { parking = true } else { parking = false }
+        if case .ring = origin { parking = parkingAvailable } else { parking = false }
         var plan = try prepare(rows, isolating, parking: parking, on: connection)
         try connection.execute(Self.beginDurable)
         switch origin {

@@ -82,7 +82,7 @@ public final class PostgresSink {
 
     /// The measurements with rows in `linemaster_parked`, how many, and the latest cause.
     public func parkedRows() throws(SinkError) -> [ParkedRows] {
-        try run { connection throws(StatementFailure) in try parked.summary(on: connection) }
+        try run { connection throws(StatementFailure) in writer.parkingAvailable ? try parked.summary(on: connection) : [] }
     }
 
     /// Tries to store up to `limit` of `measurement`'s parked rows (oldest first) in their
@@ -182,21 +182,37 @@ public final class PostgresSink {
 
     /// Creates the ledger, the rejects and the parked table unless they exist; false if the schema is missing.
     /// Existing tables are not created again, so that a role without CREATE on the schema works
-    /// once an administrator has made them.
+    /// once an administrator has made them. The parked table is optional: a role that cannot
+    /// create it (an installation older than parking, set up by an administrator) keeps working,
+    /// without parking (``parkingAvailable``).
     private func prepareSchema(on connection: Connection) throws(StatementFailure) -> Bool {
         let found = try connection.query("SELECT 1 FROM pg_catalog.pg_namespace WHERE nspname = $1", [settings.schema])
         guard !found.isEmpty else { return false }
-        try connection.serialized(on: "linemaster tables in \(settings.schema)") { () throws(StatementFailure) in
-            for (table, create) in [
-                (ledger.qualifiedName, ledger.createStatement), (rejects.qualifiedName, rejects.createStatement),
-                (parked.qualifiedName, parked.createStatement),
-            ] {
-                let existing = try connection.query("SELECT to_regclass($1)", [table])
-                if existing.first?.first == .some(nil) { try connection.execute(create) }
+        writer.parkingAvailable = try connection.serialized(on: "linemaster tables in \(settings.schema)") { () throws(StatementFailure) in
+            for (table, create) in [(ledger.qualifiedName, ledger.createStatement), (rejects.qualifiedName, rejects.createStatement)] {
+                if try !exists(table, on: connection) { try connection.execute(create) }
+            }
+            guard try !exists(parked.qualifiedName, on: connection) else { return true }
+            try connection.query("SAVEPOINT linemaster_parked")
+            do throws(StatementFailure) {
+                try connection.execute(parked.createStatement)
+                try connection.query("RELEASE SAVEPOINT linemaster_parked")
+                return true
+            } catch .server(let error) where ErrorClass(error.sqlstate) == .configuration {
+                try connection.query("ROLLBACK TO SAVEPOINT linemaster_parked")
+                return false
             }
         }
         return true
     }
+
+    private func exists(_ table: String, on connection: Connection) throws(StatementFailure) -> Bool {
+        try connection.query("SELECT to_regclass($1)", [table]).first?.first != .some(nil)
+    }
+
+    /// Whether rows a table refuses can be parked: false when `linemaster_parked` is missing and
+    /// this role may not create it. Known once connected.
+    public var parkingAvailable: Bool { writer.parkingAvailable }
 
     private func failure(_ error: StatementFailure, _ connection: Connection?) -> SinkError {
         switch error {

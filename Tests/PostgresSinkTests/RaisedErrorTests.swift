@@ -241,4 +241,29 @@ import Testing
         #expect(try sink.retryParked(measurement: "m", limit: 1000).inserted == 40)
         #expect(try stored("m") == Array(0..<40) && parked() == [])
     }
+
+    /// An installation older than parking, whose role may not create tables in the schema: the
+    /// administrator made the ledger and the rejects table, nobody the parked table. Batches still
+    /// flow; a refusing table's batch waits in the ring, as it did before parking.
+    @Test func withoutThePrivilegeToCreateTheParkedTableBatchesStillFlow() throws {
+        try raise("42501")
+        _ = try db.sink().parkedRows()  // an administrator's connection creates the tables
+        let role = "lm_limited_\(UInt32.random(in: 0...UInt32.max))"
+        try db.execute("""
+            DROP TABLE $schema.linemaster_parked;
+            CREATE ROLE \(role) LOGIN;
+            GRANT USAGE ON SCHEMA $schema TO \(role);
+            GRANT ALL ON ALL TABLES IN SCHEMA $schema TO \(role);
+            GRANT ALL ON ALL SEQUENCES IN SCHEMA $schema TO \(role);
+            """)
+        defer { try? db.execute("DROP OWNED BY \(role); DROP ROLE \(role)") }
+        let limited = PostgresSink(settings: SinkSettings(conninfo: db.conninfo + " user=\(role)", schema: db.schema))
+
+        #expect(try limited.parkedRows() == [])
+        #expect(!limited.parkingAvailable)
+        #expect(failure { try batch.write(to: limited) }?.errorClass == .configuration)
+        try db.execute("DROP TRIGGER refuse ON $schema.m")
+        #expect(try batch.write(to: limited).inserted == 80)
+        #expect(try stored("m") == Array(0..<40) && stored("ok") == Array(0..<40))
+    }
 }
