@@ -1,4 +1,5 @@
 import Glibc
+import SharedRing
 import Testing
 
 /// `linemaster status` run by a monitoring loop while linemaster is restarted on the same data
@@ -23,25 +24,29 @@ import Testing
         }
     }
 
-    /// The worst moment of the loop above, held still: a status with the ring mapped while the
-    /// next start looks for processes attached to it.
-    @Test func aStatusWithTheRingMappedDoesNotKeepTheNextStartFromReady() throws {
+    /// The worst moment of the loop above, held still: a reader with the ring mapped, as
+    /// `linemaster status` maps it (`SharedRing.open(access: .readOnly)`), while the next start
+    /// looks for processes attached to it. A reader cannot change the ring under a recovery.
+    @Test func aReaderWithTheRingMappedDoesNotKeepTheNextStartFromReady() throws {
         let supervisor = SupervisorProcess(config: Self.config)
         try supervisor.startReady()
-        let status = try FrozenStatus(catching: supervisor)
-        defer { status.release() }
+        let reader = try #require(try SharedRing.open(name: supervisor.segmentName, access: .readOnly))
         #expect(supervisor.control(["stop", "-D", supervisor.dataDirectory, "--mode", "fast"]).status == 0)
         #expect(supervisor.waitForExit()?.exitCode == 0)
         try supervisor.startReady()
+        _ = reader
     }
 
-    @Test func statusMapsTheRingReadOnly() throws {
+    /// What `status` maps is read-only: any write through it would fault.
+    @Test func aReaderMapsTheRingReadOnly() throws {
         let supervisor = SupervisorProcess(config: Self.config)
         try supervisor.startReady()
-        let status = try FrozenStatus(catching: supervisor)
-        defer { status.release() }
+        let reader = try #require(try SharedRing.open(name: supervisor.segmentName, access: .readOnly))
+        let segment = "/dev/shm" + supervisor.segmentName
+        let mapping = readFile("/proc/self/maps")?.split(separator: "\n").first { $0.hasSuffix(" " + segment) }
         // /proc/PID/maps: "START-END PERMS OFFSET DEVICE INODE PATH"; "r--s" is shared and read-only.
-        #expect(status.mapping.split(separator: " ")[1] == "r--s", "\(status.mapping)")
+        #expect(mapping?.split(separator: " ")[1] == "r--s", "\(mapping ?? "not mapped")")
+        _ = reader
     }
 }
 
@@ -56,52 +61,6 @@ private struct StatusLoop {
 
     func stop() {
         kill(pid, SIGKILL)
-        var status: Int32 = 0
-        waitpid(pid, &status, 0)
-    }
-}
-
-/// A `linemaster status` stopped with SIGSTOP while it has the supervisor's ring mapped.
-private struct FrozenStatus {
-    let pid: pid_t
-    /// The line of /proc/PID/maps that maps the ring.
-    let mapping: String
-
-    /// Runs status until one is caught with the ring mapped (the mapping lasts well under a
-    /// millisecond of its run, so it takes a few tries).
-    init(catching supervisor: SupervisorProcess) throws {
-        let segment = "/dev/shm" + supervisor.segmentName
-        for _ in 0..<1000 {
-            let pid = Binaries.spawn("linemaster", ["status", "-D", supervisor.dataDirectory], logPath: "/dev/null")
-            if let mapping = Self.stopWhileMapped(pid, segment) {
-                self.pid = pid
-                self.mapping = mapping
-                return
-            }
-        }
-        throw TimedOut(what: "a status was caught with \(segment) mapped")
-    }
-
-    /// Watches the process's maps until the segment shows up, then stops it; nil (and the process
-    /// reaped) when it exited first or had unmapped the segment by the time it stopped.
-    private static func stopWhileMapped(_ pid: pid_t, _ segment: String) -> String? {
-        var status: Int32 = 0
-        while waitpid(pid, &status, WNOHANG) == 0 {
-            guard mappingLine(pid, segment) != nil else { continue }
-            kill(pid, SIGSTOP)
-            guard waitpid(pid, &status, WUNTRACED) == pid, status & 0xff == 0x7f else { return nil }
-            if let line = mappingLine(pid, segment) { return line }
-            kill(pid, SIGCONT)
-        }
-        return nil
-    }
-
-    private static func mappingLine(_ pid: pid_t, _ segment: String) -> String? {
-        readFile("/proc/\(pid)/maps")?.split(separator: "\n").first { $0.hasSuffix(" " + segment) }.map(String.init)
-    }
-
-    func release() {
-        kill(pid, SIGCONT)
         var status: Int32 = 0
         waitpid(pid, &status, 0)
     }
