@@ -77,7 +77,6 @@ public final class PostgresSink {
         stats.rowsInserted += outcome.inserted
         stats.rejects += outcome.rejected.count
         stats.rowsSkipped += outcome.skipped
-        stats.rowsParked += outcome.parked.reduce(0) { $0 + $1.count }
     }
 
     /// The measurements with rows in `linemaster_parked`, how many, and the latest cause.
@@ -100,7 +99,6 @@ public final class PostgresSink {
             }
         }
         if !outcome.alreadyCommitted { count(outcome) }
-        stats.rowsParked -= outcome.inserted + outcome.rejected.count + outcome.skipped
         return outcome
     }
 

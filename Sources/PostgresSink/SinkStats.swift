@@ -4,8 +4,6 @@ public struct SinkStats: Sendable, Equatable {
     public var batches = 0
     public var rejects = 0
     public var rowsSkipped = 0
-    /// Rows this sink parked, less those it stored (or rejected) from the parked table since.
-    public var rowsParked = 0
     /// Batches found in the ledger already and not written again.
     public var duplicateBatches = 0
     /// The last error a call threw, for the status display.

@@ -39,15 +39,6 @@ enum KernelSockets {
             return (Int(queues[1], radix: 16) ?? 0, Int(fields[12]) ?? 0)
         }
     }
-
-    /// The system-wide count of datagrams sent to a port nobody had open (ICMP port unreachable).
-    static func udpNoPorts() -> Int {
-        let lines = (readFile("/proc/net/snmp") ?? "").split(separator: "\n").filter { $0.hasPrefix("Udp:") }
-        guard lines.count == 2 else { return 0 }
-        let names = lines[0].split(separator: " "), values = lines[1].split(separator: " ")
-        guard let i = names.firstIndex(of: "NoPorts") else { return 0 }
-        return Int(values[i]) ?? 0
-    }
 }
 
 extension String {
