@@ -10,13 +10,16 @@ let package = Package(
         .executable(name: "linemaster-inserter", targets: ["linemaster-inserter"]),
         .executable(name: "linemaster-load", targets: ["linemaster-load"]),
         .executable(name: "linemaster-bench", targets: ["linemaster-bench"]),
+        .executable(name: "linemaster-http", targets: ["linemaster-http"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        // The HTTP worker's HTTP/1.1 server (llhttp inside): keep-alive, pipelining, chunked bodies.
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
     ],
     targets: [
         // The few system calls Swift cannot make directly (signalfd, prctl, fork+exec, process title).
-        .target(name: "CSystem"),
+        .target(name: "CPlatform"),
         // InfluxDB line protocol: parser, point model, encoder. No dependencies.
         .target(name: "LineProtocol"),
         // One error type for failed system calls, and reading a descriptor to its end.
@@ -24,18 +27,27 @@ let package = Package(
         // What the supervisor grants a database worker: the [database] settings, one definition for both.
         .target(name: "WorkerGrants", dependencies: ["SystemCalls"]),
         // The POSIX shared-memory segment and the ring of parsed rows inside it.
-        .target(name: "SharedRing", dependencies: ["CSystem", "SystemCalls"]),
+        .target(name: "SharedRing", dependencies: ["CPlatform", "SystemCalls"]),
         // The supervisor: config, state machine, spawning, signals, pid file.
-        .target(name: "Supervision", dependencies: ["CSystem", "SharedRing", "SystemCalls", "WorkerGrants", "WorkerRuntime"]),
+        .target(name: "Supervision", dependencies: ["CPlatform", "SharedRing", "SystemCalls", "WorkerGrants", "WorkerRuntime"]),
         // What a worker executable links: capabilities, death pipe, process title, signal flags.
-        .target(name: "WorkerRuntime", dependencies: ["CSystem", "SharedRing", "WorkerGrants"]),
+        .target(name: "WorkerRuntime", dependencies: ["CPlatform", "SharedRing", "WorkerGrants"]),
         // The UDP listener worker: datagrams in, parsed rows into the ring.
-        .target(name: "Listener", dependencies: ["CSystem", "LineProtocol", "SharedRing", "SystemCalls", "WorkerRuntime"]),
+        .target(name: "Listener", dependencies: ["CPlatform", "LineProtocol", "SharedRing", "SystemCalls", "WorkerRuntime"]),
         // libpq, and the inserter's side of PostgreSQL: catalog, column mapping, COPY binary, ledger.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "PostgresSink", dependencies: ["CLibPQ", "LineProtocol", "WorkerGrants"]),
+        // zlib, for gzip request bodies.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // The HTTP worker: InfluxDB's /write and /api/v2/write, rows into the ring, 204 once they are safe.
+        .target(name: "HTTPIngest", dependencies: [
+            "CZlib", "LineProtocol", "SharedRing", "WorkerGrants", "WorkerRuntime",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOPosix", package: "swift-nio"),
+            .product(name: "NIOHTTP1", package: "swift-nio"),
+        ]),
         // The inserter worker: batches from the ring into PostgreSQL, exactly once.
-        .target(name: "Inserter", dependencies: ["CSystem", "LineProtocol", "PostgresSink", "SharedRing", "WorkerGrants", "WorkerRuntime"]),
+        .target(name: "Inserter", dependencies: ["CPlatform", "LineProtocol", "PostgresSink", "SharedRing", "WorkerGrants", "WorkerRuntime"]),
 
         // The command line, and the database probe child (the one part of it that needs libpq).
         .executableTarget(name: "linemaster", dependencies: [
@@ -48,13 +60,17 @@ let package = Package(
         ]),
         // The embedded PostgreSQL worker, for users without a server of their own.
         .target(name: "EmbeddedPostgres", dependencies: ["SystemCalls", "WorkerGrants", "WorkerRuntime"]),
+        .executableTarget(name: "linemaster-http", dependencies: [
+            "HTTPIngest", "WorkerRuntime",
+            .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        ]),
         .executableTarget(name: "linemaster-postgres", dependencies: ["EmbeddedPostgres", "WorkerRuntime"]),
         .executableTarget(name: "linemaster-inserter", dependencies: [
             "Inserter", "WorkerRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "linemaster-load", dependencies: [
-            "CSystem", "LineProtocol",
+            "CPlatform", "LineProtocol",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "linemaster-bench", dependencies: [
@@ -75,5 +91,6 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["SharedRing", "LineProtocol"]),
         .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol", "WorkerGrants"]),
         .testTarget(name: "InserterTests", dependencies: ["Inserter"]),
+        .testTarget(name: "HTTPIngestTests", dependencies: ["HTTPIngest", "SharedRing", "WorkerGrants"]),
     ]
 )

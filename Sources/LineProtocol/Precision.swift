@@ -4,6 +4,10 @@ public enum Precision: String, Sendable, CaseIterable {
     case microseconds = "us"
     case milliseconds = "ms"
     case seconds = "s"
+    /// InfluxDB 1.x's `precision=m` (HTTP only).
+    case minutes = "m"
+    /// InfluxDB 1.x's `precision=h` (HTTP only).
+    case hours = "h"
 
     /// Nanoseconds in one unit of this precision.
     public var nanosecondsPerUnit: Int64 {
@@ -12,6 +16,8 @@ public enum Precision: String, Sendable, CaseIterable {
         case .microseconds: return 1_000
         case .milliseconds: return 1_000_000
         case .seconds: return 1_000_000_000
+        case .minutes: return 60_000_000_000
+        case .hours: return 3_600_000_000_000
         }
     }
 

@@ -1,4 +1,4 @@
-import CSystem
+import CPlatform
 import SystemCalls
 
 /// Buffers for receiving many datagrams with one recvmmsg call, each up to the largest UDP payload.

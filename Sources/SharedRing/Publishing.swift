@@ -1,4 +1,4 @@
-import CSystem
+import CPlatform
 
 /// What ``SharedRing/tryPublish(_:)`` did with a record.
 public enum PublishResult: Equatable, Sendable {
@@ -7,6 +7,18 @@ public enum PublishResult: Equatable, Sendable {
     /// The ring had no room; the record was dropped and counted in ``RingCounters/rowsDropped``.
     case full
     /// The payload is larger than ``SharedRing/maxPayloadSize``; it was dropped and counted.
+    case tooLarge
+}
+
+/// What ``SharedRing/tryPublishAll(payloadSizes:_:)`` did with a group of records.
+public enum GroupPublishResult: Equatable, Sendable {
+    /// Every record is in the ring; their sequence numbers lie in this range (the records are
+    /// released once every sequence number below `upperBound` is).
+    case published(sequences: Range<UInt64>)
+    /// The ring had no room for all of them; none was published. Not counted as dropped: the
+    /// caller tells its sender, who sends again.
+    case full
+    /// The group can never fit: a record beyond ``SharedRing/maxPayloadSize``, or a quarter of the ring.
     case tooLarge
 }
 
@@ -50,6 +62,38 @@ extension SharedRing {
             return result
         }
         return Array(payload).withUnsafeBytes { tryPublish($0) }
+    }
+
+    /// Publishes several records as one unit: all of them, in order and at consecutive sequence
+    /// numbers, or none (an HTTP request answered 503 must leave nothing behind that its retry
+    /// would store a second time). `write(i, buffer)` fills record `i`, of `payloadSizes[i]` bytes.
+    ///
+    /// One reservation covers the whole group, so no other producer's record lands between its
+    /// records and no other producer can fill the ring halfway through it. A group larger than a
+    /// quarter of the ring is refused as ``PublishResult/tooLarge``: it could wait for ever for
+    /// that much free space in one piece.
+    public func tryPublishAll(
+        payloadSizes: [Int], _ write: (Int, UnsafeMutableRawBufferPointer) -> Void
+    ) -> GroupPublishResult {
+        guard !payloadSizes.isEmpty else { return .published(sequences: nextPublishedSequence ..< nextPublishedSequence) }
+        var total = 0
+        for size in payloadSizes {
+            guard size >= 0, size <= maxPayloadSize else { return .tooLarge }
+            total += RecordFormat.size(payloadLength: size)
+        }
+        guard total <= capacity / 4 else { return .tooLarge }
+        guard let (first, firstOffset) = reserve(size: total) else { return .full }
+        var position = first, offset = firstOffset
+        for (i, size) in payloadSizes.enumerated() {
+            let record = header(atOffset: offset)
+            let payload = UnsafeMutableRawBufferPointer(start: record.payload, count: size)
+            write(i, payload)
+            let payloadChecksum = RecordFormat.payloadChecksum(UnsafeRawBufferPointer(payload), seed: checksumSeed)
+            _ = commit(record, at: position, length: size, payloadChecksum: payloadChecksum)
+            position += UInt64(RecordFormat.size(payloadLength: size))
+            offset += RecordFormat.size(payloadLength: size)
+        }
+        return .published(sequences: first ..< position)
     }
 
     private func dropped(_ result: PublishResult) -> PublishResult {

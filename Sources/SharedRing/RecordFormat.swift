@@ -1,4 +1,4 @@
-import CSystem
+import CPlatform
 
 /// The format of one record in the ring data area.
 ///

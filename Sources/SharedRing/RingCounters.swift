@@ -1,4 +1,4 @@
-import CSystem
+import CPlatform
 
 /// A snapshot of the ring's counters, for `linemaster status`.
 ///

@@ -1,4 +1,4 @@
-import CSystem
+import CPlatform
 
 /// Where everything lives inside the segment. Only offsets are stored in shared memory, never
 /// pointers: every process maps the segment at its own address.

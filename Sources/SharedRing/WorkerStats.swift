@@ -1,4 +1,4 @@
-import CSystem
+import CPlatform
 
 /// One of a worker's statistics counters. A slot has ``WorkerCounter/count`` of them; what each
 /// means is up to the kind of worker (listeners and inserters use the names below).

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CPlatform
 import SharedRing
 import WorkerGrants
 
@@ -22,6 +22,7 @@ public final class Worker: @unchecked Sendable {
     public let sockets: [InheritedSocket]
     private let sharedMemoryFD: Int32?
     private let databaseGrant: DatabaseGrant?
+    private let httpGrant: HTTPGrant?
     private let onQuit: QuitBehavior
     private var quitRequested = false
 
@@ -37,7 +38,7 @@ public final class Worker: @unchecked Sendable {
     }
 
     private init(name: String, instances: Int, statSlot: Int?, dataDirectory: String?, sockets: [InheritedSocket],
-                 sharedMemoryFD: Int32?, databaseGrant: DatabaseGrant?, onQuit: QuitBehavior) {
+                 sharedMemoryFD: Int32?, databaseGrant: DatabaseGrant?, httpGrant: HTTPGrant?, onQuit: QuitBehavior) {
         self.name = name
         self.instances = instances
         self.statSlot = statSlot
@@ -45,6 +46,7 @@ public final class Worker: @unchecked Sendable {
         self.sockets = sockets
         self.sharedMemoryFD = sharedMemoryFD
         self.databaseGrant = databaseGrant
+        self.httpGrant = httpGrant
         self.onQuit = onQuit
     }
 
@@ -62,6 +64,7 @@ public final class Worker: @unchecked Sendable {
             sockets: SocketActivation.takeSockets(),
             sharedMemoryFD: environment(WorkerEnvironment.sharedMemory).flatMap { Int32($0) },
             databaseGrant: environment(WorkerEnvironment.database).flatMap { Int32($0) }.flatMap(DatabaseGrant.read),
+            httpGrant: environment(WorkerEnvironment.http).flatMap { Int32($0) }.flatMap(HTTPGrant.read),
             onQuit: onQuit)
         if let fd = environment(WorkerEnvironment.deathPipe).flatMap({ Int32($0) }) {
             lm_watch_death_pipe(fd)
@@ -91,6 +94,12 @@ public final class Worker: @unchecked Sendable {
     public func database() throws(CapabilityError) -> DatabaseGrant {
         guard let databaseGrant else { throw .notGranted(.database, worker: name) }
         return databaseGrant
+    }
+
+    /// The `[http]` settings the supervisor granted; fails, naming the flag, when it did not.
+    public func http() throws(CapabilityError) -> HTTPGrant {
+        guard let httpGrant else { throw .notGranted(.http, worker: name) }
+        return httpGrant
     }
 
     /// Whether SIGTERM (or SIGINT, or with ``QuitBehavior/finishWorkInHand`` SIGQUIT) arrived
@@ -137,6 +146,8 @@ public enum WorkerEnvironment {
     public static let sharedMemory = "LINEMASTER_SHM_FD"
     /// Read end of a pipe holding the ``DatabaseGrant``, for workers with the `database` flag only.
     public static let database = "LINEMASTER_DATABASE_FD"
+    /// Read end of a pipe holding the ``HTTPGrant``, for workers with the `http` flag only.
+    public static let http = "LINEMASTER_HTTP_FD"
 }
 
 /// A capability the supervisor grants through the worker's `flags` (the config calls it a flag).
@@ -146,6 +157,8 @@ public enum Capability: String, CaseIterable, Sendable {
     case sharedMemory = "shared-memory"
     /// The worker receives the database connection settings. Requires `sharedMemory`.
     case database
+    /// The worker receives the `[http]` section: limits, acknowledgement and credentials.
+    case http
 }
 
 /// A worker tried to use something its flags do not grant.

@@ -24,14 +24,14 @@ struct ListenerCommand: ParsableCommand {
     @Option(help: "Kernel receive buffer per socket it binds itself, in bytes (warns when the kernel caps it).")
     var receiveBuffer: Int?
 
-    @Option(help: "Unit of the timestamps in the lines: ns, us, ms or s.")
+    @Option(help: "Unit of the timestamps in the lines: ns, us, ms, s, m or h.")
     var precision: String = "ns"
 
     func validate() throws {
         if addresses.isEmpty && getenv(SocketActivation.countVariable) == nil {
             throw ValidationError("give at least one --udp HOST:PORT, or run it as a worker with listen = [\"udp://HOST:PORT\"]")
         }
-        if Precision(rawValue: precision) == nil { throw ValidationError("--precision must be ns, us, ms or s") }
+        if Precision(rawValue: precision) == nil { throw ValidationError("--precision must be ns, us, ms, s, m or h") }
     }
 
     func run() throws {

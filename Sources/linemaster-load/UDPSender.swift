@@ -1,4 +1,4 @@
-import CSystem
+import CPlatform
 import Glibc
 
 /// A connected UDP socket that sends whole datagrams.

@@ -18,12 +18,16 @@ public enum PointRecord {
         case float = 1, int, uint, bool, string
     }
 
-    /// The exact number of bytes ``encode(_:into:)`` writes for `point`.
-    public static func encodedSize(_ point: PointView) -> Int {
+    /// A tag added to a point on its way into the ring (the HTTP worker's `database_tag`).
+    public typealias ExtraTag = (key: [UInt8], value: [UInt8])
+
+    /// The exact number of bytes ``encode(_:extraTag:into:)`` writes for `point`.
+    public static func encodedSize(_ point: PointView, extraTag: ExtraTag? = nil) -> Int {
         var size = headerSize + point.measurement.unescapedCount
         for tag in point.tags {
             size += tagHeaderSize + tag.key.unescapedCount + tag.value.unescapedCount
         }
+        if let extraTag, !has(extraTag, point) { size += tagHeaderSize + extraTag.key.count + extraTag.value.count }
         for field in point.fields {
             size += fieldHeaderSize + field.key.unescapedCount
             switch field.value {
@@ -35,15 +39,17 @@ public enum PointRecord {
         return size
     }
 
-    /// Writes `point` to `destination`, which must hold ``encodedSize(_:)`` bytes; returns the count written.
+    /// Writes `point`, and `extraTag` unless the point has a tag of that key already, to
+    /// `destination`, which must hold ``encodedSize(_:extraTag:)`` bytes; returns the count written.
     /// Elements longer than 65535 bytes (keys, the measurement) cannot occur in a datagram.
     @discardableResult
-    public static func encode(_ point: PointView, into destination: UnsafeMutableRawPointer) -> Int {
+    public static func encode(_ point: PointView, extraTag: ExtraTag? = nil, into destination: UnsafeMutableRawPointer) -> Int {
         var out = RecordWriter(base: destination)
+        let added = extraTag.flatMap { has($0, point) ? nil : $0 }
         out.put(point.time)
         let measurementAt = out.offset
         out.skip(2)
-        out.put(UInt16(truncatingIfNeeded: point.tags.count))
+        out.put(UInt16(truncatingIfNeeded: point.tags.count + (added == nil ? 0 : 1)))
         out.put(UInt16(truncatingIfNeeded: point.fields.count))
         out.put(UInt16(0))
         out.patch(UInt16(truncatingIfNeeded: out.copy(point.measurement)), at: measurementAt)
@@ -54,6 +60,12 @@ public enum PointRecord {
             let valueLength = out.copy(tag.value)
             out.patch(UInt16(truncatingIfNeeded: keyLength), at: at)
             out.patch(UInt32(truncatingIfNeeded: valueLength), at: at + 2)
+        }
+        if let added {
+            out.put(UInt16(truncatingIfNeeded: added.key.count))
+            out.put(UInt32(truncatingIfNeeded: added.value.count))
+            out.append(added.key)
+            out.append(added.value)
         }
         for field in point.fields {
             let at = out.offset
@@ -82,6 +94,15 @@ public enum PointRecord {
     }
 }
 
+extension PointRecord {
+    /// Whether `point` has a tag keyed `tag.key` (its own value then wins).
+    static func has(_ tag: ExtraTag, _ point: PointView) -> Bool {
+        point.tags.contains { existing in
+            existing.key.withUnescapedBytes { $0.elementsEqual(tag.key) }
+        }
+    }
+}
+
 /// Appends little-endian values and element bytes to a record under construction.
 struct RecordWriter {
     let base: UnsafeMutableRawPointer
@@ -93,6 +114,11 @@ struct RecordWriter {
     }
 
     @inline(__always) mutating func skip(_ count: Int) { offset += count }
+
+    mutating func append(_ bytes: [UInt8]) {
+        bytes.withUnsafeBytes { if let source = $0.baseAddress { (base + offset).copyMemory(from: source, byteCount: $0.count) } }
+        offset += bytes.count
+    }
 
     @inline(__always) func patch<T: FixedWidthInteger>(_ value: T, at position: Int) {
         base.storeBytes(of: value.littleEndian, toByteOffset: position, as: T.self)

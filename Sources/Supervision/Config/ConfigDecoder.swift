@@ -23,8 +23,9 @@ struct ConfigDecoder {
             case "supervisor": if let table = section(entry) { config.supervisor = decodeSupervisor(table) }
             case "ring": if let table = section(entry) { config.ring = decodeRing(table) }
             case "database": if let table = section(entry) { config.database = decodeDatabase(table) }
+            case "http": if let table = section(entry) { config.http = decodeHTTP(table) }
             case "worker": config.workers = decodeWorkers(entry)
-            default: reportUnknown(entry, in: nil, known: ["supervisor", "ring", "database", "worker"])
+            default: reportUnknown(entry, in: nil, known: ["supervisor", "ring", "database", "http", "worker"])
             }
         }
         return config

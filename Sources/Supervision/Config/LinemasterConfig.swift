@@ -10,16 +10,19 @@ public struct LinemasterConfig: Equatable, Sendable {
     public var supervisor: SupervisorSettings
     public var ring: RingSettings
     public var database: DatabaseSettings
+    /// The `[http]` section, handed to workers with the `http` flag only.
+    public var http: HTTPGrant
     public var workers: [WorkerSpec]
 
     public init(
         path: String, supervisor: SupervisorSettings = .init(), ring: RingSettings = .init(),
-        database: DatabaseSettings = .init(), workers: [WorkerSpec]
+        database: DatabaseSettings = .init(), http: HTTPGrant = .init(), workers: [WorkerSpec]
     ) {
         self.path = path
         self.supervisor = supervisor
         self.ring = ring
         self.database = database
+        self.http = http
         self.workers = workers
     }
 }

@@ -78,6 +78,9 @@ extension ConfigDecoder {
     /// Database workers read rows from shared memory and need the database running, so both
     /// their flags and their start condition must say so (as PostgreSQL requires for its workers).
     private mutating func checkDatabaseFlag(_ worker: WorkerSpec, flagsLine: Int, startLine: Int?) {
+        if worker.flags.contains(.http) && !worker.flags.contains(.sharedMemory) {
+            report(line: flagsLine, "flag \"http\" requires \"shared-memory\": write flags = [\"shared-memory\", \"http\"]")
+        }
         guard worker.flags.contains(.database) else { return }
         if !worker.flags.contains(.sharedMemory) {
             report(line: flagsLine, "flag \"database\" requires \"shared-memory\": write flags = [\"shared-memory\", \"database\"]")

@@ -1,7 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CPlatform
 import SystemCalls
 
 /// The supervisor's signals, read from a signalfd in the main loop rather than in handlers.

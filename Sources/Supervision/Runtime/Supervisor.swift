@@ -106,7 +106,8 @@ public struct Supervisor {
     private mutating func startProbe() -> [SupervisorAction] {
         let spec = DatabaseProbe.probeWorker
         let grant = DatabaseGrant(url: conninfo, schema: machine.config.database.schema, createTables: machine.config.database.createTables)
-        switch launcher.launch(instance: spec.name, spec: spec, statSlot: .max, sharedMemory: nil, database: grant, sockets: []) {
+        switch launcher.launch(instance: spec.name, spec: spec, statSlot: .max, sharedMemory: nil,
+                               grants: Grants(database: grant, http: HTTPGrant()), sockets: []) {
         case .success(let pid):
             probe = pid
             return []
@@ -178,7 +179,8 @@ public struct Supervisor {
         guard let listening = sockets.descriptors(for: spec) else {
             return machine.spawnFailed(instance: instance, reason: "its listen sockets are not open", now: .now)
         }
-        switch launcher.launch(instance: instance, spec: spec, statSlot: statSlot, sharedMemory: fd, database: grant, sockets: listening) {
+        let grants = Grants(database: grant, http: machine.config.http)
+        switch launcher.launch(instance: instance, spec: spec, statSlot: statSlot, sharedMemory: fd, grants: grants, sockets: listening) {
         case .success(let pid):
             sharedMemory.assignStatsSlot(statSlot, pid: pid, name: instance)
             return machine.spawned(instance: instance, pid: pid, now: .now)

@@ -1,11 +1,17 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import CSystem
+import CPlatform
 import SystemCalls
 import SharedRing
 import WorkerRuntime
 import WorkerGrants
+
+/// The sections a worker may be granted, each handed over only when its flag is set.
+struct Grants {
+    var database: DatabaseGrant
+    var http: HTTPGrant
+}
 
 /// Starts worker processes: finds the executable, builds argv and the environment that carries
 /// the worker's capabilities, and spawns it with the death pipe and, when granted, the segment.
@@ -28,11 +34,11 @@ struct WorkerLauncher {
     }
 
     /// Spawns one instance. The title `linemaster: NAME` is its argv[0], which is what ps shows.
-    /// `database` is handed over only when the worker has the `database` flag; `sockets` are the
+    /// `grants` are handed over only as the worker's flags say; `sockets` are the
     /// definition's `listen` sockets, passed as systemd passes them: descriptors from 3, with
     /// `LISTEN_FDS`, `LISTEN_PID` and `LISTEN_FDNAMES`.
     func launch(
-        instance: String, spec: WorkerSpec, statSlot: Int, sharedMemory: Int32?, database: DatabaseGrant, sockets: [Int32]
+        instance: String, spec: WorkerSpec, statSlot: Int, sharedMemory: Int32?, grants: Grants, sockets: [Int32]
     ) -> Result<pid_t, LaunchError> {
         guard let path = resolve(spec.executable) else {
             return .failure(.notFound(spec.executable, searched: binaryDirectory))
@@ -43,13 +49,14 @@ struct WorkerLauncher {
         if spec.flags.contains(.sharedMemory), let sharedMemory {
             environment.append(descriptors.pass(sharedMemory, as: WorkerEnvironment.sharedMemory))
         }
-        var grantPipe: Int32?
-        if spec.flags.contains(.database) {
-            guard let fd = Self.pipe(holding: database.encoded) else { return .failure(.system(SystemCallError("pipe"))) }
-            environment.append(descriptors.pass(fd, as: WorkerEnvironment.database))
-            grantPipe = fd
+        var grantPipes: [Int32] = []
+        defer { grantPipes.forEach { _ = close($0) } }
+        for (flag, text, variable) in [(WorkerFlag.database, grants.database.encoded, WorkerEnvironment.database),
+                                       (.http, grants.http.encoded, WorkerEnvironment.http)] where spec.flags.contains(flag) {
+            guard let fd = Self.pipe(holding: text) else { return .failure(.system(SystemCallError("pipe"))) }
+            environment.append(descriptors.pass(fd, as: variable))
+            grantPipes.append(fd)
         }
-        defer { grantPipe.map { _ = close($0) } }
         var listenPIDEntry: Int32 = -1
         if !sockets.isEmpty {
             environment += [

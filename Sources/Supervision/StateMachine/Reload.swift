@@ -9,8 +9,9 @@ extension SupervisorStateMachine {
     /// been marked failed gets a fresh start.
     public mutating func reload(_ newConfig: LinemasterConfig, now: ContinuousClock.Instant) -> [SupervisorAction] {
         guard acceptsReload else { return [.log("shutdown in progress: reload ignored")] }
-        // Database workers got the [database] settings when they started: new ones mean a restart.
+        // Database and http workers got their section when they started: a new one means a restart.
         let databaseChanged = newConfig.database != config.database
+        let httpChanged = newConfig.http != config.http
         config = newConfig
         let wanted = newConfig.instances
         let wantedNames = Set(wanted.map(\.name))
@@ -20,7 +21,8 @@ extension SupervisorStateMachine {
         }
         for (name, spec) in wanted {
             if let i = slots.firstIndex(where: { $0.instanceName == name }) {
-                actions += update(i, to: spec, restart: databaseChanged && spec.flags.contains(.database), now: now)
+                let grantChanged = (databaseChanged && spec.flags.contains(.database)) || (httpChanged && spec.flags.contains(.http))
+                actions += update(i, to: spec, restart: grantChanged, now: now)
             } else {
                 slots.append(WorkerSlot(instanceName: name, spec: spec, statSlot: freeStatSlot()))
                 actions.append(.log("worker \"\(name)\" added"))

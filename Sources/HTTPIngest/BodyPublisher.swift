@@ -1,0 +1,85 @@
+import LineProtocol
+import SharedRing
+
+/// What became of the lines of one write request's body.
+struct BodyOutcome: Equatable {
+    enum Publication: Equatable {
+        /// The accepted rows are in the ring at these sequence numbers (empty: none accepted).
+        case published(Range<UInt64>)
+        /// The ring had no room for them all: nothing was published.
+        case ringFull
+        /// They can never fit in the ring at once: nothing was published.
+        case tooLargeForRing
+    }
+
+    var publication: Publication
+    var accepted: Int
+    var rejected: Int
+    /// The first line the parser refused, with its text, for the 400 answer.
+    var firstRejection: String?
+}
+
+/// Parses a request body and publishes its rows into the ring as one group, so that a request is
+/// stored whole or not at all (see ``SharedRing/tryPublishAll(payloadSizes:_:)``).
+///
+/// The records are encoded into a private buffer first, then copied: the ring's reservation then
+/// lasts only for the copy, and a body that does not fit costs no reservation at all.
+final class BodyPublisher {
+    private let ring: SharedRing
+    private let databaseTag: [UInt8]?
+    private var records: [UInt8] = []
+    private var sizes: [Int] = []
+
+    init(ring: SharedRing, databaseTag: String?) {
+        self.ring = ring
+        self.databaseTag = databaseTag.map { Array($0.utf8) }
+    }
+
+    /// Parses `body` with `precision` (lines without a timestamp get `receivedAt`) and publishes
+    /// every accepted row; `database` becomes the value of the database tag when one is configured.
+    func publish(_ body: UnsafeRawBufferPointer, precision: Precision, receivedAt: Int64, database: String?) -> BodyOutcome {
+        records.removeAll(keepingCapacity: true)
+        sizes.removeAll(keepingCapacity: true)
+        var rejected = 0
+        var firstRejection: String?
+        let tag = databaseTag.flatMap { key in database.flatMap { $0.isEmpty ? nil : (key: key, value: Array($0.utf8)) } }
+        LineParser(precision: precision).parse(body, defaultTime: receivedAt) { point in
+            let size = PointRecord.encodedSize(point, extraTag: tag)
+            let start = records.count
+            records.append(contentsOf: repeatElement(0, count: size))
+            records.withUnsafeMutableBytes { _ = PointRecord.encode(point, extraTag: tag, into: $0.baseAddress! + start) }
+            sizes.append(size)
+        } onError: { error in
+            rejected += 1
+            if firstRejection == nil { firstRejection = Self.describe(error, in: body) }
+        }
+        var outcome = BodyOutcome(publication: .published(0..<0), accepted: sizes.count, rejected: rejected, firstRejection: firstRejection)
+        guard !sizes.isEmpty else { return outcome }
+        var offsets = [Int](repeating: 0, count: sizes.count)
+        for i in 1 ..< max(sizes.count, 1) { offsets[i] = offsets[i - 1] + sizes[i - 1] }
+        let result = records.withUnsafeBytes { source in
+            ring.tryPublishAll(payloadSizes: sizes) { i, destination in
+                destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offsets[i] ..< offsets[i] + sizes[i]]))
+            }
+        }
+        switch result {
+        case .published(let sequences): outcome.publication = .published(sequences)
+        case .full: outcome.publication = .ringFull
+        case .tooLarge: outcome.publication = .tooLargeForRing
+        }
+        return outcome
+    }
+
+    /// `unable to parse 'LINE': REASON`, as InfluxDB words it; the line cut at 200 bytes.
+    static func describe(_ error: LineProtocolError, in body: UnsafeRawBufferPointer) -> String {
+        var line = 1, start = 0
+        for (i, byte) in body.enumerated() where byte == UInt8(ascii: "\n") {
+            if line == error.line { break }
+            line += 1
+            start = i + 1
+        }
+        let rest = UnsafeRawBufferPointer(rebasing: body[start...])
+        let text = rest.prefix { $0 != UInt8(ascii: "\n") }.prefix(200)
+        return "unable to parse '\(String(decoding: text, as: UTF8.self))': \(error.message) (line \(error.line), column \(error.column))"
+    }
+}

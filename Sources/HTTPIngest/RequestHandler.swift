@@ -1,0 +1,171 @@
+import NIOCore
+import NIOHTTP1
+
+/// One HTTP connection: reads each request's body within its limits and deadline, has the
+/// ``WriteService`` decide, and answers, after the commit when `ack = "commit"`.
+///
+/// NIO's pipelining handler in front of it hands over one request at a time, so a connection is
+/// always in exactly one of these states:
+/// - `idle`: between requests; closed after the idle timeout.
+/// - `reading`: a request was admitted and its body arrives; answered 408 and closed after the
+///   request timeout, so that a slow client cannot hold a connection.
+/// - `waitingForCommit`: answered once its rows are committed; no deadline (the rows are in the
+///   ring: an answer other than 204 would have the client send them again).
+/// - `closing`: an answer was sent before the body was read; the rest is ignored.
+final class RequestHandler: ChannelInboundHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private enum State {
+        case idle
+        case reading(AdmittedRequest, head: HTTPRequestHead, body: RequestBody)
+        case waitingForCommit
+        case closing
+    }
+
+    private let server: ServerState
+    private var state = State.idle
+    private var keepAlive = true
+    private var deadline: Scheduled<Void>?
+    private var context: ChannelHandlerContext?
+
+    init(server: ServerState) { self.server = server }
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        self.context = context
+        expect(within: server.settings.idleTimeout)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        deadline?.cancel()
+        self.context = nil
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        switch (unwrapInboundIn(data), state) {
+        case (.head(let head), .idle): begin(head)
+        case (.body(let bytes), .reading(let request, let head, let body)): receive(bytes, of: request, head: head, into: body)
+        case (.end, .reading(let request, let head, let body)): finish(request, head: head, body: body)
+        case (.head, .reading), (.head, .waitingForCommit), (.head, .closing),
+             (.body, .idle), (.body, .waitingForCommit), (.body, .closing),
+             (.end, .idle), (.end, .waitingForCommit), (.end, .closing):
+            return  // after an early answer, or parts NIO's pipelining handler would not send
+        }
+    }
+
+    private func begin(_ head: HTTPRequestHead) {
+        keepAlive = head.isKeepAlive && !server.isStopping
+        switch server.service.admit(head, now: .now) {
+        case .refuse(var answer):
+            if Self.hasBody(head) { answer.closesConnection = true }
+            send(answer, for: head)
+        case .read(let request):
+            do {
+                let body = try RequestBody(gzip: request.gzip, limit: server.settings.maxBodySize)
+                state = .reading(request, head: head, body: body)
+            } catch {
+                return send(.error(.internalServerError, request.endpoint.apiVersion, code: "internal error", "\(error)"), for: head)
+            }
+            expect(within: server.settings.requestTimeout) { [weak self] in
+                self?.send(.error(.requestTimeout, request.endpoint.apiVersion, code: "request timeout",
+                                  "the request was not complete within request_timeout") .closing(), for: head)
+            }
+            if head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                context?.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            }
+        }
+    }
+
+    private func receive(_ bytes: ByteBuffer, of request: AdmittedRequest, head: HTTPRequestHead, into body: RequestBody) {
+        do {
+            try body.append(bytes)
+        } catch {
+            send(Self.answer(to: error, request.endpoint.apiVersion, server.service).closing(), for: head)
+        }
+    }
+
+    private func finish(_ request: AdmittedRequest, head: HTTPRequestHead, body: RequestBody) {
+        let bytes: [UInt8]
+        do { bytes = try body.finish() } catch {
+            return send(Self.answer(to: error, request.endpoint.apiVersion, server.service), for: head)
+        }
+        let reply = bytes.withUnsafeBytes {
+            server.service.complete(request, body: $0, now: .now, receivedAt: ServerState.nanosecondsSinceEpoch())
+        }
+        switch reply {
+        case .now(let answer): send(answer, for: head)
+        case .afterCommit(let sequence, let answer):
+            deadline?.cancel()
+            state = .waitingForCommit
+            server.commits.wait(until: sequence) { [weak self] in self?.send(answer, for: head) }
+        }
+    }
+
+    private static func answer(to error: RequestBody.Failure, _ version: APIVersion, _ service: WriteService) -> Answer {
+        switch error {
+        case .tooLarge: return .tooLarge(version, service.bodyTooLarge)
+        case .corrupt(let reason): return .error(.badRequest, version, code: "invalid", "bad gzip body: \(reason)")
+        }
+    }
+
+    /// Writes the answer; then waits for the next request, or closes.
+    private func send(_ answer: Answer, for request: HTTPRequestHead) {
+        guard let context else { return }
+        var headers = HTTPHeaders(answer.extraHeaders)
+        headers.add(name: "X-Influxdb-Version", value: Answer.influxVersion)
+        headers.add(name: "X-Influxdb-Build", value: "OSS")
+        headers.add(name: "Content-Length", value: String(answer.body.utf8.count))
+        let closes = answer.closesConnection || !keepAlive || server.isStopping
+        headers.add(name: "Connection", value: closes ? "close" : "keep-alive")
+        context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: answer.status, headers: headers))), promise: nil)
+        if !answer.body.isEmpty && request.method != .HEAD {
+            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: answer.body)))), promise: nil)
+        }
+        let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
+        if closes {
+            state = .closing
+            deadline?.cancel()
+            written.assumeIsolated().whenComplete { [weak self] _ in self?.context?.close(promise: nil) }
+        } else {
+            state = .idle
+            expect(within: server.settings.idleTimeout)
+        }
+    }
+
+    /// Closes the connection (or runs `expired`) unless another deadline replaces this one first.
+    private func expect(within duration: Duration, expired: (() -> Void)? = nil) {
+        deadline?.cancel()
+        guard let context else { return }
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Self.nanoseconds(duration))) { [weak self] in
+            if let expired { expired() } else { self?.context?.close(promise: nil) }
+        }
+    }
+
+    /// Closes the connection now if no request is in progress (the worker is stopping).
+    func closeIfIdle() {
+        if case .idle = state { context?.close(promise: nil) }
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: Error) {
+        context.close(promise: nil)
+    }
+
+    /// Whether a body follows the head (which an early answer leaves unread).
+    private static func hasBody(_ head: HTTPRequestHead) -> Bool {
+        head.headers["transfer-encoding"].contains { $0.lowercased().contains("chunked") }
+            || (head.headers["content-length"].first.flatMap(Int.init) ?? 0) > 0
+    }
+
+    private static func nanoseconds(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+    }
+}
+
+extension Answer {
+    /// The same answer, closing the connection after it.
+    func closing() -> Answer {
+        var answer = self
+        answer.closesConnection = true
+        return answer
+    }
+}

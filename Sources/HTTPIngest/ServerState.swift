@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import NIOCore
+import NIOHTTP1
+import SharedRing
+import WorkerGrants
+
+/// What the connections of one HTTP worker share: the service, the commit watch, and the count of
+/// open connections. The worker runs one event loop, and all of this is used on it only: that is
+/// the reason for `@unchecked Sendable`, which NIO's initializer closures require.
+final class ServerState: @unchecked Sendable {
+    let settings: HTTPGrant
+    let service: WriteService
+    let commits: CommitWatch
+    private(set) var isStopping = false
+    private var connections: [ObjectIdentifier: RequestHandler] = [:]
+
+    init(ring: SharedRing, settings: HTTPGrant, stats: WorkerStatsSlot?, eventLoop: EventLoop) {
+        self.settings = settings
+        service = WriteService(ring: ring, settings: settings, stats: stats)
+        commits = CommitWatch(ring: ring, eventLoop: eventLoop)
+    }
+
+    var connectionCount: Int { connections.count }
+
+    /// Sets up a new connection: HTTP/1.1 with pipelining and NIO's answers to malformed requests,
+    /// bounded headers, then a ``RequestHandler``; or a 503 and close beyond `max_connections`.
+    func configure(_ channel: Channel) throws {
+        let pipeline = channel.pipeline.syncOperations
+        guard connections.count < settings.maxConnections, !isStopping else {
+            try pipeline.addHandler(RefusedConnection())
+            return
+        }
+        var limits = NIOHTTPDecoderLimitConfiguration()
+        limits.maxHeaderListSize = Self.maxHeaderBytes
+        limits.maxHeaderFieldSize = Self.maxHeaderBytes
+        limits.maxHeaderFieldCount = Self.maxHeaderCount
+        try pipeline.configureHTTPServerPipeline(withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
+        let handler = RequestHandler(server: self)
+        try pipeline.addHandler(handler)
+        let id = ObjectIdentifier(channel)
+        connections[id] = handler
+        channel.closeFuture.assumeIsolated().whenComplete { [weak self] _ in self?.connections[id] = nil }
+    }
+
+    /// Headers beyond these sizes are refused (NIO answers 400 and closes): a client's headers
+    /// are a few hundred bytes, and a worker serves thousands of connections.
+    static let maxHeaderBytes = 16 << 10
+    static let maxHeaderCount = 100
+
+    /// Stops taking new requests: idle connections close now, busy ones after their answer.
+    func stop() {
+        isStopping = true
+        for handler in connections.values { handler.closeIfIdle() }
+    }
+
+    static func nanosecondsSinceEpoch() -> Int64 {
+        var now = timespec()
+        clock_gettime(CLOCK_REALTIME, &now)
+        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
+    }
+}
+
+/// A connection beyond `max_connections`: told 503 at once and closed, so that the client retries
+/// later instead of waiting in a queue nobody serves.
+final class RefusedConnection: ChannelInboundHandler {
+    typealias InboundIn = ByteBuffer
+
+    static let response = "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 1\r\nConnection: close\r\n\r\n"
+
+    func channelActive(context: ChannelHandlerContext) {
+        let bytes = context.channel.allocator.buffer(string: Self.response)
+        context.writeAndFlush(NIOAny(bytes)).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
+    }
+}
