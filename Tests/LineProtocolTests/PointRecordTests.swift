@@ -33,6 +33,21 @@ import Testing
         }
     }
 
+    @Test func anExtraTagIsAddedUnlessThePointHasThatKeyAlready() throws {
+        let text = Array("m,host=a v=1 5\nm,db=own v=2 6\n".utf8)
+        var points: [Point] = []
+        text.withUnsafeBytes { buffer in
+            LineParser().parse(buffer, defaultTime: 0) { view in
+                let tag: PointRecord.ExtraTag = (Array("db".utf8), Array("telegraf".utf8))
+                var bytes = [UInt8](repeating: 0, count: PointRecord.encodedSize(view, extraTag: tag))
+                let written = bytes.withUnsafeMutableBytes { PointRecord.encode(view, extraTag: tag, into: $0.baseAddress!) }
+                #expect(written == bytes.count)
+                if let point = try? bytes.withUnsafeBytes({ try PointRecordView($0).makePoint() }) { points.append(point) }
+            } onError: { _ in }
+        }
+        #expect(points.map(\.tags) == [[.init("host", "a"), .init("db", "telegraf")], [.init("db", "own")]])
+    }
+
     @Test func everyTruncationOfARecordIsRefused() throws {
         let record = try PointRecord.encode(point)
         for length in 0..<record.count {

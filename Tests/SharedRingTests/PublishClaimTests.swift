@@ -41,6 +41,35 @@ import Glibc
         #expect(test.ring.drain().count == 4)
     }
 
+    @Test func aGroupIsPublishedAtConsecutiveSequencesWithNothingBetween() throws {
+        let test = try TestRing()
+        let before = try #require(test.ring.publish(Payload.make(id: 100, size: 40)))
+        let sizes = [30, 200, 8]
+        let result = test.ring.tryPublishAll(payloadSizes: sizes) { i, buffer in
+            buffer.copyBytes(from: Payload.make(id: UInt64(i), size: sizes[i]))
+        }
+        guard case .published(let sequences) = result else { Issue.record("not published: \(result)"); return }
+        #expect(sequences.lowerBound > before)
+        let batch = try test.ring.claimNow(maxRecords: 10)
+        #expect(batch.records.map { Payload.identify($0.payload) } == [100, 0, 1, 2])
+        #expect(batch.records.dropFirst().first?.sequence == sequences.lowerBound)
+        #expect(batch.lastSequence < sequences.upperBound)
+        test.ring.release(batch)
+        #expect(test.ring.oldestUnreleasedSequence == sequences.upperBound, "released up to the group's end")
+    }
+
+    @Test func aGroupThatDoesNotFitLeavesNothingInTheRing() throws {
+        let test = try TestRing()
+        let quarter = test.ring.capacity / 4
+        #expect(test.ring.tryPublishAll(payloadSizes: [quarter]) { _, _ in Issue.record("written") } == .tooLarge)
+        var published = 0
+        while case .published = test.ring.tryPublishAll(payloadSizes: Array(repeating: 1000, count: 100), { _, _ in }) { published += 1 }
+        let counters = test.ring.counters
+        #expect(test.ring.tryPublishAll(payloadSizes: Array(repeating: 1000, count: 100)) { _, _ in } == .full)
+        #expect(test.ring.counters == counters, "a refused group changes nothing, not even the drop count")
+        #expect(test.ring.drain(maxRecords: 1000).count == published * 100)
+    }
+
     @Test func tooSmallRingIsRefused() {
         #expect(throws: SharedRingError.self) { try SharedRing.create(name: TestRing.freshName(), size: 4096) }
     }

@@ -1,4 +1,5 @@
 import Supervision
+import WorkerGrants
 import Testing
 
 private func parse(_ text: String) throws(ConfigError) -> LinemasterConfig {
@@ -167,6 +168,38 @@ private func worker(_ extra: String...) -> String {
 @Test func databaseFlagRequiresSharedMemory() {
     #expect(problems(worker("flags = [\"database\"]", "start = \"database-ready\"")) == [
         problem(4, #"flag "database" requires "shared-memory": write flags = ["shared-memory", "database"]"#),
+    ])
+}
+
+@Test func httpFlagRequiresSharedMemory() {
+    #expect(problems(worker("flags = [\"http\"]")) == [
+        problem(4, #"flag "http" requires "shared-memory": write flags = ["shared-memory", "http"]"#),
+    ])
+}
+
+@Test func httpSectionIsReadWithItsDefaultsForWhatItOmits() throws {
+    let config = try parse("""
+        [http]
+        max_body_size = "1MiB"
+        ack = "commit"
+        database_tag = "db"
+        auth_tokens = ["t0ken"]
+        users = ["telegraf:pass:word"]
+        idle_timeout = "5s"
+        """)
+    var expected = HTTPGrant()
+    (expected.maxBodySize, expected.ack, expected.databaseTag) = (1 << 20, .commit, "db")
+    (expected.authTokens, expected.users, expected.idleTimeout) = (["t0ken"], ["telegraf:pass:word"], .seconds(5))
+    #expect(config.http == expected)
+    #expect(HTTPGrant(encoded: expected.encoded) == expected, "the grant crosses the pipe unchanged")
+}
+
+@Test func badHTTPSettingsAreRefusedWithTheirLines() {
+    #expect(problems("[http]\nack = \"disk\"\nusers = [\"nopassword\", \"\"]\nmax_body_size = \"1B\"\n") == [
+        problem(2, #"unknown ack "disk": expected "ring" or "commit""#),
+        problem(3, #"each element of users must be "name:password" on one line"#),
+        problem(3, #"each element of users must be "name:password" on one line"#),
+        problem(4, #"max_body_size "1B" is out of range: it must be between 1KiB and 1GiB"#),
     ])
 }
 

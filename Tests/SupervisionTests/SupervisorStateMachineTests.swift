@@ -437,4 +437,16 @@ import WorkerGrants
         let signals = Dictionary(uniqueKeysWithValues: h.signals(in: h.take()).map { ($0.pid, $0.signal) })
         #expect(signals == [h.pids["inserter"]!: SIGTERM, h.pids["plain"]!: SIGHUP])
     }
+
+    @Test func changedHTTPSettingsRestartOnlyTheHTTPWorkers() {
+        let http = worker("http", flags: [.sharedMemory, .http])
+        var h = StateMachineHarness([http, worker("plain")])
+        h.start()
+        _ = h.take()
+        var config = LinemasterConfig(path: "test.toml", workers: [http, worker("plain")])
+        config.http.authTokens = ["new token"]
+        h.apply(h.machine.reload(config, now: h.now))
+        let signals = Dictionary(uniqueKeysWithValues: h.signals(in: h.take()).map { ($0.pid, $0.signal) })
+        #expect(signals == [h.pids["http"]!: SIGTERM, h.pids["plain"]!: SIGHUP])
+    }
 }
