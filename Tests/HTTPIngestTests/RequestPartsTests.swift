@@ -15,8 +15,8 @@ import Testing
     }
 
     @Test func onlyWritesAndQueriesNeedCredentials() {
-        #expect([Endpoint.write(.v1), .write(.v2), .query].allSatisfy(\.requiresCredentials))
-        #expect(![Endpoint.ping, .health, .ready].contains(where: \.requiresCredentials))
+        #expect([Endpoint.write(.v1), .write(.v2), .query].allSatisfy { $0.requiresCredentials })
+        #expect(![Endpoint.ping, .health, .ready].contains { $0.requiresCredentials })
     }
 }
 
@@ -96,10 +96,13 @@ import Testing
         var damaged = Self.compressed
         damaged[12] ^= 0xff
         let inflater = try GzipInflater(limit: 1024)
-        #expect(throws: InflateError.self) { try damaged.withUnsafeBytes { try inflater.feed($0) }; _ = try inflater.finish() }
+        #expect(throws: InflateError.self) {
+            try damaged.withUnsafeBytes { try inflater.feed($0) }
+            _ = try inflater.finish()
+        }
         let cut = try GzipInflater(limit: 1024)
         try Self.compressed.dropLast(4).withUnsafeBytes { try cut.feed($0) }
-        #expect(throws: InflateError.corrupt("the gzip stream ends early")) { try cut.finish() }
+        #expect(throws: InflateError.corrupt("the gzip stream ends early")) { _ = try cut.finish() }
     }
 
     @Test func inflatingStopsAtTheLimit() throws {
