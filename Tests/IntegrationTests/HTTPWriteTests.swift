@@ -105,9 +105,9 @@ import Testing
         defer { database.drop() }
         let supervisor = try started(Self.config(port: port, database: database, ring: "1MiB", inserter: false))
         var acknowledged = 0, request = 0
+        func body(_ request: Int) -> String { (0 ..< 1000).map { "cpu,host=h seq=\(request * 1000 + $0)i" }.joined(separator: "\n") }
         while true {
-            let body = (0 ..< 1000).map { "cpu,host=h seq=\(request * 1000 + $0)i" }.joined(separator: "\n")
-            let status = Self.post(port, "/write", body).status
+            let status = Self.post(port, "/write", body(request)).status
             if status != "204" {
                 #expect(status == "503")
                 break
@@ -116,11 +116,11 @@ import Testing
             request += 1
             try #require(request < 1000, "the ring never filled")
         }
-        let refused = Self.curl(["-i", "-XPOST", "http://127.0.0.1:\(port)/api/v2/write?bucket=b", "--data-binary", "cpu seq=-1i"])
+        let refused = Self.curl(["-i", "-XPOST", "http://127.0.0.1:\(port)/api/v2/write?bucket=b", "--data-binary", body(-1)])
         #expect(refused.hasPrefix("HTTP/1.1 429"))
         #expect(refused.lowercased().contains("retry-after: 1"))
         supervisor.writeConfig(Self.config(port: port, database: database, ring: "1MiB"))
-        #expect(supervisor.control(["reload"]).status == 0)
+        #expect(supervisor.control(["reload", "-D", supervisor.dataDirectory]).status == 0)
         try waitUntil("every acknowledged row is stored", timeout: .seconds(30)) {
             database.count("SELECT count(*) FROM \(database.schema).cpu") == acknowledged && supervisor.ring()["used_bytes"] == "0"
         }
