@@ -10,7 +10,7 @@ public struct BatchOutcome: Sendable, Equatable {
     /// written, and the range can be released.
     public var alreadyCommitted: Bool
     /// Rows kept in `linemaster_parked` because their table refused them with an error someone
-    /// has to fix (``ErrorClass/configuration``), per measurement and error; retried from there
+    /// has to fix (``ErrorClass/configuration``), or because it stayed locked (``ErrorClass/contention``), per measurement and error; retried from there
     /// (``PostgresSink/retryParked(measurement:limit:)``).
     public var parked: [ParkedRows] = []
 
