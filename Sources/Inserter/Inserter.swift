@@ -105,7 +105,9 @@ public final class Inserter {
     /// Writes the batch, retrying with backoff while the database cannot take it (ErrorClass):
     /// without end for an error that waiting or a person may cure, which is shown in the title;
     /// ``ErrorClass/unknownRetries`` times for an unknown one, after which its rows are isolated and
-    /// those at fault rejected. False when a stop was requested before it could be written.
+    /// those at fault rejected. A table's contention error needs no count here: the sink parks
+    /// that table's rows when it meets one again (``ErrorClass/contention``). False when a stop
+    /// was requested before it could be written.
     private func store(_ batch: borrowing ClaimedBatch) -> Bool {
         var delay = Duration.milliseconds(100)
         var unknownFailures = 0

@@ -56,11 +56,12 @@ public final class PostgresSink {
     /// times.
     ///
     /// A table that refuses its COPY (or its lookup or creation) with an error someone has to fix
-    /// (``ErrorClass/configuration``: a privilege, a missing function), or with a contention error
-    /// (``ErrorClass/contention``: a lock held, a deadlock) for the second time running, does not fail the batch:
-    /// its rows go to `linemaster_parked` in the same transaction (``BatchOutcome/parked``), so
-    /// that the batch's ring range can be released, and are stored later by
-    /// ``retryParked(measurement:limit:)``.
+    /// (``ErrorClass/configuration``: a privilege, a missing function), or with a contention
+    /// error (``ErrorClass/contention``: a lock held, a deadlock) for the second time running,
+    /// does not fail the batch: its rows go to `linemaster_parked` in the same transaction
+    /// (``BatchOutcome/parked``), so that the batch's ring range can be released, and are stored
+    /// later by ``retryParked(measurement:limit:)``. The first contention error of a table fails
+    /// the batch: call again.
     public func write(_ rows: [PointRecordView], range: RingRange, isolatingUnknownErrors: Bool = false) throws(SinkError) -> BatchOutcome {
         try check(range)
         let outcome = try run { connection throws(StatementFailure) in

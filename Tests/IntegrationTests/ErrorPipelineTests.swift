@@ -121,4 +121,63 @@ import Testing
             !supervisor.workers().contains { $0.title.contains("parked") }
         }
     }
+
+    /// The sum of a counter of `status --json` over the inserters.
+    private static func inserters(_ supervisor: SupervisorProcess, _ counter: String) -> Int {
+        supervisor.status().filter { $0.key.hasPrefix("inserter") }.reduce(0) { $0 + (Int($1.value[counter] ?? "") ?? 0) }
+    }
+
+    /// `LOCK TABLE locked` held by another session while rows for it and for `good` flow: the
+    /// inserters' COPY gives up after their `lock_timeout`, the second try parks the locked
+    /// table's rows, and later batches park them at once (LOCK ... NOWAIT), so `good`'s rows are
+    /// all stored while the lock is still held; `status` counts the parked rows. Once the lock is
+    /// released, every parked row is stored, once, and counted as stored later.
+    @Test func aTableLockedByAnotherSessionIsParkedWhileTheOtherTablesRowsAreStored() throws {
+        let database = try TestDatabase()
+        defer { database.drop() }
+        let s = database.schema
+        try database.psql("CREATE TABLE \(s).good (_time timestamptz, _tags jsonb, _fields jsonb); CREATE TABLE \(s).locked (LIKE \(s).good)")
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Pipeline.config(port: port, database: database, inserters: 2, batchRows: 200))
+        try supervisor.startReady()
+        try supervisor.waitForWorkers(["listener", "inserter 1", "inserter 2"])
+        try supervisor.waitForListeners(["listener"])
+        let locker = "locker_\(s)"
+        let psql = Binaries.spawnProgram("/usr/bin/psql", [
+            database.url, "-X", "-c", "BEGIN; LOCK TABLE \(s).locked IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600)",
+        ], logPath: supervisor.directory + "/locker.log", environment: ["PGAPPNAME=\(locker)"])
+        defer {
+            _ = try? database.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(locker)'")
+            var status: Int32 = 0
+            waitpid(psql, &status, 0)
+        }
+        try waitUntil("the other session holds the lock") {
+            database.count("SELECT count(*) FROM pg_locks WHERE relation = '\(s).locked'::regclass AND mode = 'AccessExclusiveLock' AND granted") == 1
+        }
+        let lines = 6000
+        try Self.send(["good", "locked"], lines: lines, port: port, in: supervisor.directory)
+
+        let parked = "SELECT count(*) FROM \(s).linemaster_parked"
+        try waitUntil("the healthy table's rows are stored and the locked one's parked", timeout: .seconds(60)) {
+            Self.seqs(database, "good").count == lines && database.count(parked) == lines
+        }
+        #expect(database.count("SELECT count(*) FROM pg_stat_activity WHERE application_name = '\(locker)'") == 1, "the lock is still held")
+        #expect(Self.seqs(database, "good") == (lines, lines))
+        #expect(database.count("SELECT count(DISTINCT record) FROM \(s).linemaster_parked WHERE sqlstate = '55P03'") == lines)
+        try waitUntil("status counts the parked rows") { Self.inserters(supervisor, "rows_parked") == lines }
+        #expect(Self.inserters(supervisor, "parked_rows_stored") == 0)
+        #expect(supervisor.control(["status", "-D", supervisor.dataDirectory]).output.contains("rows parked "))
+
+        try database.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(locker)'")
+        try waitUntil("every parked row is stored", timeout: .seconds(90)) {
+            Self.seqs(database, "locked").count == lines && database.count(parked) == 0
+        }
+        #expect(Self.seqs(database, "locked") == (lines, lines))
+        #expect(Self.seqs(database, "good") == (lines, lines))
+        #expect(database.count("SELECT count(*) FROM \(s).linemaster_rejects") == 0)
+        try waitUntil("status counts them as stored later") { Self.inserters(supervisor, "parked_rows_stored") == lines }
+        #expect(Self.inserters(supervisor, "rows_parked") == lines)
+        let ring = supervisor.ring()
+        #expect(ring["dropped"] == "0" && ring["used_bytes"] == "0", "\(ring)")
+    }
 }
