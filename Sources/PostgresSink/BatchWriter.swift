@@ -4,8 +4,8 @@ import LineProtocol
 /// Writes one batch in one transaction: the ledger row first (so that a second inserter with the
 /// same range waits, then backs off), then one COPY per table and column list, each under a
 /// savepoint so that rows PostgreSQL rejects are isolated without losing their neighbours (and a
-/// table that refuses its COPY with a configuration error, or stays locked, has its rows parked instead), then the
-/// rejects and the parked rows, then COMMIT.
+/// table that refuses its COPY with a configuration error, or stays locked, has its rows parked
+/// instead), then the rejects and the parked rows, then COMMIT.
 final class BatchWriter {
     let catalog: Catalog
     private let creator: TableCreator
@@ -64,7 +64,7 @@ final class BatchWriter {
         var skipped = 0
         /// Tables whose cached definition refused a value: a changed column type could be the cause.
         var suspects: [TableShape] = []
-        /// Rows whose table refused them with an error that parks (``parks(_:of:parking:)``), with the error.
+        /// Rows whose table refused them with an error that parks (``parks(_:of:parking:)``).
         var parked: [(measurement: String, rows: [Int], error: ServerError)] = []
     }
 
