@@ -72,15 +72,17 @@ import Testing
         #expect(byTable == "bad|XX000|\(lines / 100)|\(lines / 100)|0\nworse|P0001|\(lines)|\(lines)|\(lines - lines / 100)")
     }
 
-    /// A permission error (42501) on every row of one table is no row's fault, and it must not
-    /// hold the ring: the batches that meet it park that table's rows in `linemaster_parked` and
-    /// commit the rest, so that far more lines than the 1 MiB ring holds flow through while the
-    /// table refuses them, none dropped, none rejected, with the cause in the title and the log;
-    /// once the privilege is back, every parked row is stored, once.
-    @Test func aTableThatRefusesEveryRowWithAPermissionErrorIsParkedAndASmallRingKeepsFlowing() throws {
+    /// A permission error (42501) or a deadlock (40P01, parked at a batch's second try) on every
+    /// row of one table is no row's fault, and it must not hold the ring: the batches that meet
+    /// it park that table's rows in `linemaster_parked` and commit the rest, so that far more
+    /// lines than the 1 MiB ring holds flow through while the table refuses them, none dropped,
+    /// none rejected, with the cause in the title and the log; once the cause is gone, every
+    /// parked row is stored, once.
+    @Test(arguments: ["42501", "40P01"])
+    func aTableThatRefusesEveryRowIsParkedAndASmallRingKeepsFlowing(_ sqlstate: String) throws {
         let database = try TestDatabase()
         defer { database.drop() }
-        try Self.refuse(database, "locked", when: "true", sqlstate: "42501")
+        try Self.refuse(database, "locked", when: "true", sqlstate: sqlstate)
         let port = UDPSender.freshPort()
         let config = Pipeline.config(port: port, database: database, inserters: 2, batchRows: 200)
             .replacingOccurrences(of: "size = \"32MiB\"", with: "size = \"1MiB\"")
@@ -99,15 +101,15 @@ import Testing
         }
         #expect(Self.seqs(database, "good") == (lines, lines))
         #expect(Self.seqs(database, "locked") == (0, 0))
-        #expect(database.count("SELECT count(DISTINCT record) FROM \(s).linemaster_parked WHERE sqlstate = '42501'") == lines)
+        #expect(database.count("SELECT count(DISTINCT record) FROM \(s).linemaster_parked WHERE sqlstate = '\(sqlstate)'") == lines)
         #expect(database.count("SELECT count(*) FROM \(s).linemaster_rejects") == 0)
         let ring = supervisor.ring()
         #expect(ring["dropped"] == "0", "\(ring)")
         #expect(Int(ring["rows_in"] ?? "0")! == 2 * lines && ring["used_bytes"] == "0", "\(ring)")
         try waitUntil("an inserter shows the parked rows and why") {
-            supervisor.workers().contains { $0.title.contains("parked") && $0.title.contains("of locked: PostgreSQL error 42501: refused by test") }
+            supervisor.workers().contains { $0.title.contains("parked") && $0.title.contains("of locked: PostgreSQL error \(sqlstate): refused by test") }
         }
-        #expect(supervisor.log().contains("rows of locked: PostgreSQL error 42501: refused by test; kept in linemaster_parked"))
+        #expect(supervisor.log().contains("rows of locked: PostgreSQL error \(sqlstate): refused by test; kept in linemaster_parked"))
 
         try database.psql("DROP TRIGGER refuse ON \(s).locked")
         try waitUntil("every parked row is stored", timeout: .seconds(90)) {
