@@ -60,6 +60,7 @@ struct BatchStore {
         stats?.add(UInt64(outcome.inserted), to: .rowsInserted)
         stats?.add(UInt64(outcome.rejected.count), to: .rowsRejected)
         for rows in outcome.parked {
+            stats?.add(UInt64(rows.count), to: .rowsParked)
             worker.log("parked \(rows.count) rows of \(rows.measurement): \(rows.cause); kept in linemaster_parked and retried with backoff")
             parked(rows)
         }

@@ -105,7 +105,9 @@ public final class Inserter {
     /// Writes the batch, retrying with backoff while the database cannot take it (ErrorClass):
     /// without end for an error that waiting or a person may cure, which is shown in the title;
     /// ``ErrorClass/unknownRetries`` times for an unknown one, after which its rows are isolated and
-    /// those at fault rejected. False when a stop was requested before it could be written.
+    /// those at fault rejected. A table's contention error needs no count here: the sink parks
+    /// that table's rows when it meets one again (``ErrorClass/contention``). False when a stop
+    /// was requested before it could be written.
     private func store(_ batch: borrowing ClaimedBatch) -> Bool {
         var delay = Duration.milliseconds(100)
         var unknownFailures = 0
@@ -191,6 +193,7 @@ public final class Inserter {
                     let done = outcome.inserted + outcome.rejected.count + outcome.skipped
                     if done == 0 { finished = true; break }
                     stats?.add(UInt64(outcome.inserted), to: .rowsInserted)
+                    stats?.add(UInt64(outcome.inserted), to: .parkedRowsStored)
                     stats?.add(UInt64(outcome.rejected.count), to: .rowsRejected)
                     entry.rows.count = max(0, entry.rows.count - done)
                     worker.log("stored \(outcome.inserted) parked rows of \(measurement)"
@@ -225,7 +228,7 @@ public final class Inserter {
     private static func waiting(_ errorClass: ErrorClass) -> String {
         switch errorClass {
         case .configuration: return "waiting for a fix"
-        case .unknown, .data: return "retrying"
+        case .unknown, .data, .contention: return "retrying"
         case .transient: return "waiting for database"
         }
     }
@@ -239,6 +242,7 @@ public final class Inserter {
         case .unknown, .data:
             return "unknown error \(failures) of \(ErrorClass.unknownRetries); then the rows that fail alone are rejected"
         case .transient: return "it waits in the ring"
+        case .contention: return "a lock or a conflict: a table that meets it again has its rows parked, elsewhere it waits in the ring"
         }
     }
 

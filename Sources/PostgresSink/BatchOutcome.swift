@@ -10,8 +10,8 @@ public struct BatchOutcome: Sendable, Equatable {
     /// written, and the range can be released.
     public var alreadyCommitted: Bool
     /// Rows kept in `linemaster_parked` because their table refused them with an error someone
-    /// has to fix (``ErrorClass/configuration``), per measurement and error; retried from there
-    /// (``PostgresSink/retryParked(measurement:limit:)``).
+    /// has to fix (``ErrorClass/configuration``) or stayed locked (``ErrorClass/contention``),
+    /// per measurement and error; retried from there (``PostgresSink/retryParked(measurement:limit:)``).
     public var parked: [ParkedRows] = []
 
     static let duplicate = BatchOutcome(inserted: 0, rejected: [], skipped: 0, alreadyCommitted: true)

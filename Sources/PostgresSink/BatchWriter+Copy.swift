@@ -13,20 +13,23 @@ extension BatchWriter {
     /// binary representation, or the protocol violation "insufficient data left in message".
     private static let definitionChanges: Set<String> = ["42703", "42P01", "42804", "22P03", "08P01"]
 
-    /// Encodes and COPYs the group under a savepoint. Values a column cannot take are rejected
-    /// while encoding and never sent. Every row is encoded even when the COPY fails early (say, on
-    /// a lock timeout), so that isolation and retries have all of them. Returns false when the
-    /// table changed under the cached definition and the batch must be tried again, and
-    /// `.refused` when the table refused the COPY with an error someone has to fix
-    /// (``ErrorClass/configuration``) and `parking`: the savepoint is rolled back, and the
-    /// group's encoded rows are to be parked.
+    /// Encodes and COPYs the group under a savepoint (a table marked contended is locked with
+    /// NOWAIT first). Values a column cannot take are rejected while encoding and never sent.
+    /// Every row is encoded even when the COPY fails early (say, on a lock timeout), so that
+    /// isolation and retries have all of them. Returns `.definitionChanged` when the table changed
+    /// under the cached definition and the batch must be tried again, and `.refused` when the
+    /// table refused the COPY with an error that parks its rows (``parks(_:of:parking:)``): the
+    /// savepoint is rolled back, and the group's encoded rows are to be parked.
     func send(
         _ group: inout CopyGroup, _ rows: [PointRecordView], on connection: Connection, firstTry: Bool,
         isolating: Bool, parking: Bool, rejected: inout [RejectedRow], suspects: inout [TableShape]
     ) throws(StatementFailure) -> Sent {
         var encoder = RowEncoder(shape: group.shape, columns: group.columns)
+        let first = rows[group.rows[0]]
+        let measurement = { String(decoding: first.measurement, as: UTF8.self) }
         try connection.query("SAVEPOINT \(Self.savepoint)")
         var failure = try serverError { () throws(StatementFailure) in
+            if let lock = lockFirst(group.shape, of: measurement()) { try connection.query(lock) }
             try connection.beginCopy(encoder.copyStatement)
             try connection.putCopyData(copyHeader.bytes(0..<copyHeader.count))
         }
@@ -55,11 +58,12 @@ extension BatchWriter {
         }
         guard let failure else {
             try connection.query("RELEASE SAVEPOINT \(Self.savepoint)")
+            copied(measurement())
             return .written
         }
         try rollbackToSavepoint(on: connection)
         if firstTry, try definitionChanged(group.shape, failure, on: connection) { return .definitionChanged }
-        if parking && ErrorClass(failure.sqlstate) == .configuration { return .refused(failure) }
+        if parks(failure, of: measurement(), parking: parking) { return .refused(failure) }
         try isolate(group, 0..<group.tuples.count, rows, after: failure, isolating: isolating, on: connection, into: &rejected)
         return .written
     }
@@ -70,7 +74,7 @@ extension BatchWriter {
         case written
         /// The table differs from the cached definition: the batch is tried again.
         case definitionChanged
-        /// The table refused it with a configuration error: its rows are to be parked.
+        /// The table refused it with an error that parks: its rows are to be parked.
         case refused(ServerError)
     }
 

@@ -4,8 +4,8 @@ import LineProtocol
 /// Writes one batch in one transaction: the ledger row first (so that a second inserter with the
 /// same range waits, then backs off), then one COPY per table and column list, each under a
 /// savepoint so that rows PostgreSQL rejects are isolated without losing their neighbours (and a
-/// table that refuses its COPY with a configuration error has its rows parked instead), then the
-/// rejects and the parked rows, then COMMIT.
+/// table that refuses its COPY with a configuration error, or stays locked, has its rows parked
+/// instead), then the rejects and the parked rows, then COMMIT.
 final class BatchWriter {
     let catalog: Catalog
     private let creator: TableCreator
@@ -15,6 +15,11 @@ final class BatchWriter {
     /// Whether `linemaster_parked` exists: a role without CREATE on the schema cannot make it,
     /// and then a refusing table makes its batch wait in the ring, as before parking existed.
     var parkingAvailable = true
+    /// Measurements whose table met a contention error (``ErrorClass/contention``: a lock held,
+    /// a deadlock) and has not taken a COPY since: a second such error parks their rows, and
+    /// their lock is asked for with NOWAIT, so that a table locked for minutes costs each later
+    /// batch one round trip rather than a `lock_timeout`.
+    private var contended: Set<String> = []
     /// Every tuple of the batch, reused from batch to batch: kept until COMMIT so that rows can be
     /// sent again when a COPY fails.
     let tuples = ByteBuffer(capacity: 1 << 20)
@@ -33,7 +38,8 @@ final class BatchWriter {
     /// Where a batch's rows come from, which decides what else its transaction writes.
     enum Origin {
         /// A ring range: its ledger row goes first, and a table that refuses its rows with an
-        /// error someone has to fix (``ErrorClass/configuration``) has them parked.
+        /// error someone has to fix (``ErrorClass/configuration``), or a contention error met
+        /// twice running (``ErrorClass/contention``), has them parked.
         case ring(RingRange)
         /// Rows of `linemaster_parked` (these ids), which got their ledger row when they were
         /// parked: they are deleted in the transaction that stores them, and a table that still
@@ -58,7 +64,7 @@ final class BatchWriter {
         var skipped = 0
         /// Tables whose cached definition refused a value: a changed column type could be the cause.
         var suspects: [TableShape] = []
-        /// Rows whose table refused them with a configuration error: parked, with the error.
+        /// Rows whose table refused them with an error that parks (``parks(_:of:parking:)``).
         var parked: [(measurement: String, rows: [Int], error: ServerError)] = []
     }
 
@@ -162,8 +168,30 @@ final class BatchWriter {
         switch ErrorClass(error.sqlstate) {
         case .data: return true
         case .unknown: return isolating
-        case .transient, .configuration: return false
+        case .transient, .configuration, .contention: return false
         }
+    }
+
+    /// Whether a table's error parks its rows (when `parking`): a configuration error always; a
+    /// contention error when the table met one before and has taken no COPY since. A first
+    /// contention error only marks the table, and the batch fails, to be tried again.
+    func parks(_ error: ServerError, of measurement: String, parking: Bool) -> Bool {
+        switch ErrorClass(error.sqlstate) {
+        case .configuration: return parking
+        case .contention: return !contended.insert(measurement).inserted && parking
+        case .transient, .data, .unknown: return false
+        }
+    }
+
+    /// `LOCK ... NOWAIT` before the COPY of a table marked contended; nil for any other.
+    func lockFirst(_ shape: TableShape, of measurement: @autoclosure () -> String) -> String? {
+        guard !contended.isEmpty, contended.contains(measurement()) else { return nil }
+        return "LOCK TABLE \(shape.qualifiedName) IN ROW EXCLUSIVE MODE NOWAIT"
+    }
+
+    /// A COPY into the measurement's table succeeded: whatever held it is gone.
+    func copied(_ measurement: @autoclosure () -> String) {
+        if !contended.isEmpty { contended.remove(measurement()) }
     }
 
     func describe(_ row: PointRecordView, _ sqlstate: String, _ message: String) -> RejectedRow {
@@ -222,8 +250,8 @@ extension BatchWriter {
     /// The table for a measurement, from the cache or the catalog, created if missing. A data
     /// error here (a name PostgreSQL cannot hold), or an unknown one while isolating (a `_create`
     /// function that raised), rejects the rows; a configuration error (a CREATE the role may not
-    /// run, a `_create` missing) parks them when `parking`; any other fails the batch (a
-    /// read-only standby waits).
+    /// run, a `_create` missing), or a contention error met twice (``parks(_:of:parking:)``),
+    /// parks them when `parking`; any other fails the batch (a read-only standby waits).
     private func resolve(
         _ measurement: [UInt8], keysFrom rows: () -> [PointRecordView], _ isolating: Bool, parking: Bool, on connection: Connection
     ) throws(StatementFailure) -> Result<Catalog.Entry, Unresolved> {
@@ -238,10 +266,10 @@ extension BatchWriter {
             let entry: Catalog.Entry = shape.map { .table($0) } ?? .missing
             catalog.remember(entry, for: measurement)
             return .success(entry)
-        } catch .server(let error) where Self.rejectsRows(error, isolating: isolating) && error.sqlstate != Self.concurrentCreate {
-            return .failure(.reject(error))
-        } catch .server(let error) where parking && ErrorClass(error.sqlstate) == .configuration {
-            return .failure(.park(error))
+        } catch .server(let error) {
+            if Self.rejectsRows(error, isolating: isolating) && error.sqlstate != Self.concurrentCreate { return .failure(.reject(error)) }
+            if parks(error, of: String(decoding: measurement, as: UTF8.self), parking: parking) { return .failure(.park(error)) }
+            throw .server(error)
         }
     }
 

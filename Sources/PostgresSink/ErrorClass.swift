@@ -11,9 +11,18 @@
 ///
 /// Only errors are classified, so this costs a successful batch nothing.
 public enum ErrorClass: Sendable, Equatable, CustomStringConvertible {
-    /// Waiting may cure it (a connection, a deadlock, a lock, resources, a restart): the batch
-    /// waits in the ring and is retried with backoff, for as long as it takes.
+    /// Waiting may cure it, and it concerns the whole database (a connection, resources, a
+    /// restart, a standby): the batch waits in the ring and is retried with backoff, for as long
+    /// as it takes.
     case transient
+    /// Waiting may cure it, and it concerns what the statement touched: a lock another session
+    /// holds (`lock_timeout`), a deadlock, a serialization failure, a statement timeout. Met by
+    /// one table's COPY, lookup or creation, it marks the table and the batch is tried again
+    /// (a deadlock or a brief DDL is mostly over by then); met again while the table is marked,
+    /// the table's rows are parked and the rest of the batch commits. A marked table's lock is
+    /// asked for without waiting, until a COPY into it succeeds. Met anywhere else (the ledger,
+    /// the parked table), the batch waits like ``transient``.
+    case contention
     /// A row's data (a value, a constraint): the row goes to the rejects table with the error,
     /// its neighbours are stored.
     case data
@@ -50,13 +59,15 @@ public enum ErrorClass: Sendable, Equatable, CustomStringConvertible {
         ("25", .transient, "invalid transaction state, e.g. 25006 read-only transaction (a standby after a failover)"),
         ("25001", .configuration, "active SQL transaction: a _create function that cannot run inside one (CREATE INDEX CONCURRENTLY)"),
         ("25P01", .configuration, "no active SQL transaction: a _create function that ends the transaction"),
-        ("40", .transient, "transaction rollback: 40001 serialization failure, 40P01 deadlock, 40003 completion unknown"),
+        ("40", .transient, "transaction rollback: 40003 statement completion unknown"),
+        ("40001", .contention, "serialization failure: a conflict with a concurrent transaction"),
+        ("40P01", .contention, "deadlock detected"),
         ("40002", .data, "integrity constraint violation at commit (a deferred constraint)"),
         ("53", .transient, "insufficient resources: disk full, out of memory, too many connections"),
-        ("55P03", .transient, "lock not available (lock_timeout)"),
-        ("55006", .transient, "object in use"),
+        ("55P03", .contention, "lock not available: lock_timeout, or a lock asked for with NOWAIT"),
+        ("55006", .contention, "object in use"),
         ("57", .transient, "operator intervention: 57P01 admin shutdown, 57P02 crash shutdown, 57P03 cannot connect now"),
-        ("57014", .transient, "query canceled: a statement_timeout, mostly while waiting for a lock behind DDL or VACUUM FULL"),
+        ("57014", .contention, "query canceled: a statement_timeout, mostly while waiting for a lock behind DDL or VACUUM FULL"),
         ("58", .transient, "system error: I/O error"),
         ("58P01", .configuration, "undefined file: a library or extension file missing from the server"),
         ("22", .data, "data exception: a value out of range, invalid text, a string too long"),
@@ -77,6 +88,7 @@ public enum ErrorClass: Sendable, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .transient: return "transient"
+        case .contention: return "contention"
         case .data: return "data"
         case .configuration: return "configuration"
         case .unknown: return "unknown"

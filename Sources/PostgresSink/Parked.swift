@@ -1,7 +1,8 @@
 import LineProtocol
 
 /// Rows of one measurement that a batch parked instead of storing: their table refused its COPY
-/// (or its lookup or creation) with an error someone has to fix (``ErrorClass/configuration``).
+/// (or its lookup or creation) with an error someone has to fix (``ErrorClass/configuration``),
+/// or stayed locked by another session (``ErrorClass/contention``, met twice running).
 public struct ParkedRows: Sendable, Equatable {
     public var measurement: String
     public var count: Int

@@ -38,8 +38,9 @@ public final class PostgresSink {
     /// nil while not connected.
     public var connectionSummary: String? { connection?.summary }
 
-    /// Connects unless connected, checks the schema, and creates the ledger and the rejects table
-    /// if they are missing. Every other call does this first.
+    /// Connects unless connected, sets the session's `lock_timeout` (and, on Citus, its connection
+    /// cache) unless already set (``SessionSettings``), checks the schema, and creates the ledger
+    /// and the rejects table if they are missing. Every other call does this first.
     public func connect() throws(SinkError) {
         _ = try ready()
     }
@@ -55,10 +56,12 @@ public final class PostgresSink {
     /// times.
     ///
     /// A table that refuses its COPY (or its lookup or creation) with an error someone has to fix
-    /// (``ErrorClass/configuration``: a privilege, a missing function) does not fail the batch:
-    /// its rows go to `linemaster_parked` in the same transaction (``BatchOutcome/parked``), so
-    /// that the batch's ring range can be released, and are stored later by
-    /// ``retryParked(measurement:limit:)``.
+    /// (``ErrorClass/configuration``: a privilege, a missing function), or with a contention
+    /// error (``ErrorClass/contention``: a lock held, a deadlock) for the second time running,
+    /// does not fail the batch: its rows go to `linemaster_parked` in the same transaction
+    /// (``BatchOutcome/parked``), so that the batch's ring range can be released, and are stored
+    /// later by ``retryParked(measurement:limit:)``. The first contention error of a table fails
+    /// the batch: call again.
     public func write(_ rows: [PointRecordView], range: RingRange, isolatingUnknownErrors: Bool = false) throws(SinkError) -> BatchOutcome {
         try check(range)
         let outcome = try run { connection throws(StatementFailure) in
@@ -166,6 +169,7 @@ public final class PostgresSink {
         let fresh: Connection, schemaExists: Bool
         do throws(StatementFailure) {
             fresh = try Connection(conninfo: settings.conninfo)
+            try SessionSettings.apply(on: fresh)
             schemaExists = try prepareSchema(on: fresh)
         } catch {
             throw record(failure(error, nil))

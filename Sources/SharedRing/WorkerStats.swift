@@ -30,6 +30,10 @@ public struct WorkerCounter: Hashable, Sendable {
     public static let rowsInserted = WorkerCounter(index: 6)
     /// Inserter: rows PostgreSQL refused (kept in the rejects table).
     public static let rowsRejected = WorkerCounter(index: 7)
+    /// Inserter: rows its batches parked in `linemaster_parked` (their table refused them).
+    public static let rowsParked = WorkerCounter(index: 10)
+    /// Inserter: parked rows it stored in their table later (any inserter's; also in ``rowsInserted``).
+    public static let parkedRowsStored = WorkerCounter(index: 11)
 }
 
 /// A worker's statistics slot in the segment: pid, name and counters, read by `linemaster status`.

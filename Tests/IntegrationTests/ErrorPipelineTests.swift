@@ -72,15 +72,17 @@ import Testing
         #expect(byTable == "bad|XX000|\(lines / 100)|\(lines / 100)|0\nworse|P0001|\(lines)|\(lines)|\(lines - lines / 100)")
     }
 
-    /// A permission error (42501) on every row of one table is no row's fault, and it must not
-    /// hold the ring: the batches that meet it park that table's rows in `linemaster_parked` and
-    /// commit the rest, so that far more lines than the 1 MiB ring holds flow through while the
-    /// table refuses them, none dropped, none rejected, with the cause in the title and the log;
-    /// once the privilege is back, every parked row is stored, once.
-    @Test func aTableThatRefusesEveryRowWithAPermissionErrorIsParkedAndASmallRingKeepsFlowing() throws {
+    /// A permission error (42501) or a deadlock (40P01, parked at a batch's second try) on every
+    /// row of one table is no row's fault, and it must not hold the ring: the batches that meet
+    /// it park that table's rows in `linemaster_parked` and commit the rest, so that far more
+    /// lines than the 1 MiB ring holds flow through while the table refuses them, none dropped,
+    /// none rejected, with the cause in the title and the log; once the cause is gone, every
+    /// parked row is stored, once.
+    @Test(arguments: ["42501", "40P01"])
+    func aTableThatRefusesEveryRowIsParkedAndASmallRingKeepsFlowing(_ sqlstate: String) throws {
         let database = try TestDatabase()
         defer { database.drop() }
-        try Self.refuse(database, "locked", when: "true", sqlstate: "42501")
+        try Self.refuse(database, "locked", when: "true", sqlstate: sqlstate)
         let port = UDPSender.freshPort()
         let config = Pipeline.config(port: port, database: database, inserters: 2, batchRows: 200)
             .replacingOccurrences(of: "size = \"32MiB\"", with: "size = \"1MiB\"")
@@ -99,15 +101,15 @@ import Testing
         }
         #expect(Self.seqs(database, "good") == (lines, lines))
         #expect(Self.seqs(database, "locked") == (0, 0))
-        #expect(database.count("SELECT count(DISTINCT record) FROM \(s).linemaster_parked WHERE sqlstate = '42501'") == lines)
+        #expect(database.count("SELECT count(DISTINCT record) FROM \(s).linemaster_parked WHERE sqlstate = '\(sqlstate)'") == lines)
         #expect(database.count("SELECT count(*) FROM \(s).linemaster_rejects") == 0)
         let ring = supervisor.ring()
         #expect(ring["dropped"] == "0", "\(ring)")
         #expect(Int(ring["rows_in"] ?? "0")! == 2 * lines && ring["used_bytes"] == "0", "\(ring)")
         try waitUntil("an inserter shows the parked rows and why") {
-            supervisor.workers().contains { $0.title.contains("parked") && $0.title.contains("of locked: PostgreSQL error 42501: refused by test") }
+            supervisor.workers().contains { $0.title.contains("parked") && $0.title.contains("of locked: PostgreSQL error \(sqlstate): refused by test") }
         }
-        #expect(supervisor.log().contains("rows of locked: PostgreSQL error 42501: refused by test; kept in linemaster_parked"))
+        #expect(supervisor.log().contains("rows of locked: PostgreSQL error \(sqlstate): refused by test; kept in linemaster_parked"))
 
         try database.psql("DROP TRIGGER refuse ON \(s).locked")
         try waitUntil("every parked row is stored", timeout: .seconds(90)) {
@@ -120,5 +122,64 @@ import Testing
         try waitUntil("the titles no longer show parked rows", timeout: .seconds(30)) {
             !supervisor.workers().contains { $0.title.contains("parked") }
         }
+    }
+
+    /// The sum of a counter of `status --json` over the inserters.
+    private static func inserters(_ supervisor: SupervisorProcess, _ counter: String) -> Int {
+        supervisor.status().filter { $0.key.hasPrefix("inserter") }.reduce(0) { $0 + (Int($1.value[counter] ?? "") ?? 0) }
+    }
+
+    /// `LOCK TABLE locked` held by another session while rows for it and for `good` flow: the
+    /// inserters' COPY gives up after their `lock_timeout`, the second try parks the locked
+    /// table's rows, and later batches park them at once (LOCK ... NOWAIT), so `good`'s rows are
+    /// all stored while the lock is still held; `status` counts the parked rows. Once the lock is
+    /// released, every parked row is stored, once, and counted as stored later.
+    @Test func aTableLockedByAnotherSessionIsParkedWhileTheOtherTablesRowsAreStored() throws {
+        let database = try TestDatabase()
+        defer { database.drop() }
+        let s = database.schema
+        try database.psql("CREATE TABLE \(s).good (_time timestamptz, _tags jsonb, _fields jsonb); CREATE TABLE \(s).locked (LIKE \(s).good)")
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Pipeline.config(port: port, database: database, inserters: 2, batchRows: 200))
+        try supervisor.startReady()
+        try supervisor.waitForWorkers(["listener", "inserter 1", "inserter 2"])
+        try supervisor.waitForListeners(["listener"])
+        let locker = "locker_\(s)"
+        let psql = Binaries.spawnProgram("/usr/bin/psql", [
+            database.url, "-X", "-c", "BEGIN; LOCK TABLE \(s).locked IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(600)",
+        ], logPath: supervisor.directory + "/locker.log", environment: ["PGAPPNAME=\(locker)"])
+        defer {
+            _ = try? database.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(locker)'")
+            var status: Int32 = 0
+            waitpid(psql, &status, 0)
+        }
+        try waitUntil("the other session holds the lock") {
+            database.count("SELECT count(*) FROM pg_locks WHERE relation = '\(s).locked'::regclass AND mode = 'AccessExclusiveLock' AND granted") == 1
+        }
+        let lines = 6000
+        try Self.send(["good", "locked"], lines: lines, port: port, in: supervisor.directory)
+
+        let parked = "SELECT count(*) FROM \(s).linemaster_parked"
+        try waitUntil("the healthy table's rows are stored and the locked one's parked", timeout: .seconds(60)) {
+            Self.seqs(database, "good").count == lines && database.count(parked) == lines
+        }
+        #expect(database.count("SELECT count(*) FROM pg_stat_activity WHERE application_name = '\(locker)'") == 1, "the lock is still held")
+        #expect(Self.seqs(database, "good") == (lines, lines))
+        #expect(database.count("SELECT count(DISTINCT record) FROM \(s).linemaster_parked WHERE sqlstate = '55P03'") == lines)
+        try waitUntil("status counts the parked rows") { Self.inserters(supervisor, "rows_parked") == lines }
+        #expect(Self.inserters(supervisor, "parked_rows_stored") == 0)
+        #expect(supervisor.control(["status", "-D", supervisor.dataDirectory]).output.contains("rows parked "))
+
+        try database.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = '\(locker)'")
+        try waitUntil("every parked row is stored", timeout: .seconds(90)) {
+            Self.seqs(database, "locked").count == lines && database.count(parked) == 0
+        }
+        #expect(Self.seqs(database, "locked") == (lines, lines))
+        #expect(Self.seqs(database, "good") == (lines, lines))
+        #expect(database.count("SELECT count(*) FROM \(s).linemaster_rejects") == 0)
+        try waitUntil("status counts them as stored later") { Self.inserters(supervisor, "parked_rows_stored") == lines }
+        #expect(Self.inserters(supervisor, "rows_parked") == lines)
+        let ring = supervisor.ring()
+        #expect(ring["dropped"] == "0" && ring["used_bytes"] == "0", "\(ring)")
     }
 }

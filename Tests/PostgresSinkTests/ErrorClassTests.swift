@@ -4,13 +4,14 @@ import Testing
 /// The table of error classes, as exact mappings: what each SQLSTATE makes the inserter do.
 @Suite struct ErrorClassTests {
     @Test(arguments: [
-        // Connection failures, whoever reports them, and what waiting cures.
+        // Connection failures, whoever reports them, and what waiting cures, of the whole database.
         ("08000", ErrorClass.transient), ("08003", .transient), ("08006", .transient), ("08001", .transient),
-        ("40001", .transient), ("40P01", .transient), ("40003", .transient),
+        ("40003", .transient),
         ("53000", .transient), ("53100", .transient), ("53200", .transient), ("53300", .transient),
         ("57P01", .transient), ("57P02", .transient), ("57P03", .transient),
-        ("55P03", .transient), ("55006", .transient), ("25006", .transient), ("58030", .transient),
-        ("42P07", .transient), ("42701", .transient), ("57014", .transient),
+        ("25006", .transient), ("58030", .transient), ("42P07", .transient), ("42701", .transient),
+        // What waiting cures, of what the statement touched: a lock, a deadlock, a conflict, a timeout.
+        ("40001", .contention), ("40P01", .contention), ("55P03", .contention), ("55006", .contention), ("57014", .contention),
         // A row's data.
         ("22003", .data), ("22001", .data), ("22P02", .data), ("22P03", .data), ("22021", .data),
         ("23502", .data), ("23514", .data), ("23505", .data), ("23503", .data), ("40002", .data), ("44000", .data),

@@ -47,7 +47,7 @@ import Testing
     /// Connection failures reported by the server (Citus: a worker unreachable) and deadlocks are
     /// no row's fault: the batch is not committed, nothing is rejected, and once the cause is gone
     /// the same batch is stored whole. (A missing privilege parks the table's rows instead: below.)
-    @Test(arguments: [("08006", ErrorClass.transient), ("40P01", .transient)])
+    @Test(arguments: [("08006", ErrorClass.transient), ("40P01", .contention)])
     func anErrorThatIsNoRowsFaultMakesTheBatchWaitAndRejectsNothing(_ sqlstate: String, _ expected: ErrorClass) throws {
         try raise(sqlstate)
         let sink = db.sink()
@@ -143,7 +143,7 @@ import Testing
             """)
         let sink = db.sink()
         let error = failure { try batch.write(to: sink, isolating: true) }
-        #expect(error?.errorClass == .transient, "\(String(describing: error))")
+        #expect(error?.errorClass == .contention, "\(String(describing: error))")
         #expect(try stored("m") == [] && stored("ok") == [] && rejected() == [])
         #expect(try db.column("SELECT count(*) FROM $schema.linemaster_ledger") == ["0"])
 

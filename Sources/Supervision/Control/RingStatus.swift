@@ -29,6 +29,8 @@ public struct WorkerCounters: Sendable {
     public var rowsInserted: UInt64
     public var batches: UInt64
     public var rejects: UInt64
+    public var rowsParked: UInt64
+    public var parkedRowsStored: UInt64
 
     init(_ slot: WorkerStatsSlot) {
         datagrams = slot.value(of: .messagesReceived)
@@ -38,11 +40,14 @@ public struct WorkerCounters: Sendable {
         rowsInserted = slot.value(of: .rowsInserted)
         batches = slot.value(of: .batchesWritten)
         rejects = slot.value(of: .rowsRejected)
+        rowsParked = slot.value(of: .rowsParked)
+        parkedRowsStored = slot.value(of: .parkedRowsStored)
     }
 
     /// In the order and with the names of `status --json`.
     var named: [(String, UInt64)] {
         [("datagrams", datagrams), ("lines_accepted", linesAccepted), ("lines_rejected", linesRejected),
-         ("rows_dropped", rowsDropped), ("rows_inserted", rowsInserted), ("batches", batches), ("rejects", rejects)]
+         ("rows_dropped", rowsDropped), ("rows_inserted", rowsInserted), ("batches", batches), ("rejects", rejects),
+         ("rows_parked", rowsParked), ("parked_rows_stored", parkedRowsStored)]
     }
 }
