@@ -67,7 +67,7 @@ struct BatchStore {
             case .rejectedLine(let line): lines.append(line)
             }
         }
-        worker.setActivity("COPY \(Self.describeTables(rows)) \(rows.count) rows")
+        worker.setActivity(rows.isEmpty ? "INSERT \(lines.count) rejected lines" : "COPY \(Self.describeTables(rows)) \(rows.count) rows")
         let outcome = try sink.write(rows, lines: lines, range: range, isolatingUnknownErrors: isolating)
         guard !outcome.alreadyCommitted else { return false }
         stats?.add(1, to: .batchesWritten)

@@ -14,12 +14,12 @@ public struct LineProtocolError: Error, Equatable, Sendable, CustomStringConvert
     public var entryLine: Int
 
     /// An error at `line` and `column` (both 1-based), in the line at `entry` that begins on `entryLine`.
-    public init(line: Int, column: Int, message: String, entry: Range<Int> = 0..<0, entryLine: Int? = nil) {
+    public init(line: Int, column: Int, message: String, entry: Range<Int>, entryLine: Int) {
         self.line = line
         self.column = column
         self.message = message
         self.entry = entry
-        self.entryLine = entryLine ?? line
+        self.entryLine = entryLine
     }
 
     /// `line 1: column 17: invalid field value ...`, with the line counted from ``entry``'s

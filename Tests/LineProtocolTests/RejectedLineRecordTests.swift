@@ -47,3 +47,14 @@ import Testing
         }
     }
 }
+
+extension RejectedLineRecord {
+    /// The record of an owned line.
+    static func encode(time: Int64, line: [UInt8], reason: String, source: String) -> [UInt8] {
+        line.withUnsafeBytes { line in
+            var record = [UInt8](repeating: 0, count: encodedSize(line: line, reason: reason, source: source))
+            record.withUnsafeMutableBytes { encode(time: time, line: line, reason: reason, source: source, into: $0.baseAddress!) }
+            return record
+        }
+    }
+}

@@ -46,15 +46,6 @@ public enum RejectedLineRecord {
         return out.offset
     }
 
-    /// The record of an owned line (allocates; for tests and tools).
-    public static func encode(time: Int64, line: [UInt8], reason: String, source: String) -> [UInt8] {
-        line.withUnsafeBytes { line in
-            var record = [UInt8](repeating: 0, count: encodedSize(line: line, reason: reason, source: source))
-            record.withUnsafeMutableBytes { _ = encode(time: time, line: line, reason: reason, source: source, into: $0.baseAddress!) }
-            return record
-        }
-    }
-
     /// The UTF-8 of `text`, cut to ``maxTextLength`` bytes before a character that would not fit.
     static func cut(_ text: String) -> [UInt8] {
         var bytes = Array(text.utf8)
