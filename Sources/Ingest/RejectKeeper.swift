@@ -65,16 +65,22 @@ public final class RejectKeeper {
     /// Keeps the line `error` rejected in `input` (the bytes given to the parser), received at
     /// `receivedAt` (nanoseconds since the Unix epoch) from `source`, if the limit allows it.
     /// Returns whether it was published into the ring.
+    /// `source` is looked at only for a line that is kept or logged: in a flood, most are neither.
     @discardableResult
-    public func keep(_ error: LineProtocolError, in input: UnsafeRawBufferPointer, receivedAt: Int64, from source: RejectSource,
-                     now: ContinuousClock.Instant = .now) -> Bool {
+    public func keep(_ error: LineProtocolError, in input: UnsafeRawBufferPointer, receivedAt: Int64,
+                     from source: @autoclosure () -> RejectSource, now: ContinuousClock.Instant = .now) -> Bool {
         let entry = error.entry.clamped(to: 0..<input.count)
         let line = UnsafeRawBufferPointer(rebasing: input[entry])
-        let reason = error.reasonInEntry
-        let origin = source.text(worker: worker)
-        let kept = admits(line, now: now) && publish(line, reason: reason, receivedAt: receivedAt, source: origin)
+        var origin: String?
+        func described() -> String {
+            if let origin { return origin }
+            let text = source().text(worker: worker)
+            origin = text
+            return text
+        }
+        let kept = admits(line, now: now) && publish(line, reason: error.reasonInEntry, receivedAt: receivedAt, source: described())
         stats?.add(to: kept ? .rejectedLinesKept : .rejectedLinesNotKept)
-        if let message = rejectLog.note("\(reason) from \(origin)", kept: kept, now: now) { log(message) }
+        if let message = rejectLog.note("\(error.reasonInEntry) from \(described())", kept: kept, now: now) { log(message) }
         return kept
     }
 
