@@ -1,5 +1,6 @@
 import LineProtocol
 import SharedRing
+import Synchronization
 
 /// Where a rejected line came from, as the rejects table's `source` column says it.
 public struct RejectSource: Sendable {
@@ -36,8 +37,8 @@ public struct RejectSource: Sendable {
 /// 400 KiB a second. A line is also not kept while the ring is more than half full: a rejected
 /// line never takes room a row could have.
 ///
-/// One keeper per worker process, used from one thread.
-public final class RejectKeeper {
+/// One keeper per worker process; its threads may share it (the limit and the log are behind a lock).
+public final class RejectKeeper: Sendable {
     /// Tokens (short lines) a second.
     public static let linesPerSecond = 100.0
     /// Tokens the bucket holds: the burst kept whole.
@@ -49,13 +50,12 @@ public final class RejectKeeper {
     private let ring: SharedRing
     private let stats: WorkerStatsSlot?
     private let worker: String
-    private let log: (String) -> Void
-    private var bucket = TokenBucket(rate: RejectKeeper.linesPerSecond, burst: RejectKeeper.burstLines)
-    private var rejectLog = RejectLog()
+    private let log: @Sendable (String) -> Void
+    private let limit = Mutex((bucket: TokenBucket(rate: RejectKeeper.linesPerSecond, burst: RejectKeeper.burstLines), log: RejectLog()))
 
     /// A keeper for the worker named `worker` (its name in `status`), publishing into `ring`,
     /// counting into `stats`, and logging with `log`.
-    public init(ring: SharedRing, stats: WorkerStatsSlot?, worker: String, log: @escaping (String) -> Void) {
+    public init(ring: SharedRing, stats: WorkerStatsSlot?, worker: String, log: @escaping @Sendable (String) -> Void) {
         self.ring = ring
         self.stats = stats
         self.worker = worker
@@ -80,20 +80,21 @@ public final class RejectKeeper {
         }
         let kept = admits(line, now: now) && publish(line, reason: error.reasonInEntry, receivedAt: receivedAt, source: described())
         stats?.add(to: kept ? .rejectedLinesKept : .rejectedLinesNotKept)
-        if let message = rejectLog.note("\(error.reasonInEntry) from \(described())", kept: kept, now: now) { log(message) }
+        let message = limit.withLock { $0.log.note("\(error.reasonInEntry) from \(described())", kept: kept, now: now) }
+        if let message { log(message) }
         return kept
     }
 
     /// Logs the summary of the lines rejected since the last log line, when it is due; call it
     /// now and then (once a second), so that the last of a burst is not left unsaid.
     public func flushLog(now: ContinuousClock.Instant = .now) {
-        if let message = rejectLog.flush(now: now) { log(message) }
+        if let message = limit.withLock({ $0.log.flush(now: now) }) { log(message) }
     }
 
     private func admits(_ line: UnsafeRawBufferPointer, now: ContinuousClock.Instant) -> Bool {
         let cost = max(1, (min(line.count, RejectedLineRecord.maxLineLength) + Self.bytesPerToken - 1) / Self.bytesPerToken)
         let counters = ring.counters
-        return counters.bytesUsed <= counters.capacity / 2 && bucket.take(Double(cost), now: now)
+        return counters.bytesUsed <= counters.capacity / 2 && limit.withLock { $0.bucket.take(Double(cost), now: now) }
     }
 
     private func publish(_ line: UnsafeRawBufferPointer, reason: String, receivedAt: Int64, source: String) -> Bool {
