@@ -29,8 +29,10 @@ let package = Package(
         .target(name: "Supervision", dependencies: ["CSystem", "SharedRing", "SystemCalls", "WorkerGrants", "WorkerRuntime"]),
         // What a worker executable links: capabilities, death pipe, process title, signal flags.
         .target(name: "WorkerRuntime", dependencies: ["CSystem", "SharedRing", "WorkerGrants"]),
+        // What every receiving worker does with line protocol it could not parse: into the ring, within a limit.
+        .target(name: "Ingest", dependencies: ["LineProtocol", "SharedRing"]),
         // The UDP listener worker: datagrams in, parsed rows into the ring.
-        .target(name: "Listener", dependencies: ["CSystem", "LineProtocol", "SharedRing", "SystemCalls", "WorkerRuntime"]),
+        .target(name: "Listener", dependencies: ["CSystem", "Ingest", "LineProtocol", "SharedRing", "SystemCalls", "WorkerRuntime"]),
         // libpq, and the inserter's side of PostgreSQL: catalog, column mapping, COPY binary, ledger.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "PostgresSink", dependencies: ["CLibPQ", "LineProtocol", "WorkerGrants"]),
@@ -75,5 +77,6 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["SharedRing", "LineProtocol"]),
         .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol", "WorkerGrants"]),
         .testTarget(name: "InserterTests", dependencies: ["Inserter"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "LineProtocol", "SharedRing"]),
     ]
 )
