@@ -32,8 +32,10 @@ let package = Package(
         .target(name: "Supervision", dependencies: ["CPlatform", "SharedRing", "SystemCalls", "WorkerGrants", "WorkerRuntime"]),
         // What a worker executable links: capabilities, death pipe, process title, signal flags.
         .target(name: "WorkerRuntime", dependencies: ["CPlatform", "SharedRing", "WorkerGrants"]),
+        // What every receiving worker does with line protocol it could not parse: into the ring, within a limit.
+        .target(name: "Ingest", dependencies: ["LineProtocol", "SharedRing"]),
         // The UDP listener worker: datagrams in, parsed rows into the ring.
-        .target(name: "Listener", dependencies: ["CPlatform", "LineProtocol", "SharedRing", "SystemCalls", "WorkerRuntime"]),
+        .target(name: "Listener", dependencies: ["CPlatform", "Ingest", "LineProtocol", "SharedRing", "SystemCalls", "WorkerRuntime"]),
         // libpq, and the inserter's side of PostgreSQL: catalog, column mapping, COPY binary, ledger.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "PostgresSink", dependencies: ["CLibPQ", "LineProtocol", "WorkerGrants"]),
@@ -41,7 +43,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The HTTP worker: InfluxDB's /write and /api/v2/write, rows into the ring, 204 once they are safe.
         .target(name: "HTTPIngest", dependencies: [
-            "CZlib", "LineProtocol", "SharedRing", "WorkerGrants", "WorkerRuntime",
+            "CZlib", "Ingest", "LineProtocol", "SharedRing", "WorkerGrants", "WorkerRuntime",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -91,6 +93,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["SharedRing", "LineProtocol"]),
         .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol", "WorkerGrants"]),
         .testTarget(name: "InserterTests", dependencies: ["Inserter"]),
+        .testTarget(name: "IngestTests", dependencies: ["Ingest", "LineProtocol", "SharedRing"]),
         .testTarget(name: "HTTPIngestTests", dependencies: ["HTTPIngest", "SharedRing", "WorkerGrants"]),
     ]
 )

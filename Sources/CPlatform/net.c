@@ -1,7 +1,9 @@
 #define _GNU_SOURCE
 #include "lm_net.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
+#include <stdio.h>
 #include <linux/filter.h>
 #include <netinet/in.h>
 #include <netinet/udp.h>
@@ -12,7 +14,7 @@
 enum { max_batch = 256 };
 
 int lm_receive_datagrams(int fd, unsigned char *buffers, size_t buffer_size, unsigned count,
-                         size_t *lengths, int *truncated, int wait_for_one) {
+                         size_t *lengths, int *truncated, unsigned char *senders, int wait_for_one) {
     struct mmsghdr messages[max_batch];
     struct iovec vectors[max_batch];
     if (count > max_batch) count = max_batch;
@@ -22,6 +24,8 @@ int lm_receive_datagrams(int fd, unsigned char *buffers, size_t buffer_size, uns
         vectors[i].iov_len = buffer_size;
         messages[i].msg_hdr.msg_iov = &vectors[i];
         messages[i].msg_hdr.msg_iovlen = 1;
+        messages[i].msg_hdr.msg_name = senders + i * LM_SENDER_SIZE;
+        messages[i].msg_hdr.msg_namelen = LM_SENDER_SIZE;
     }
     int n = recvmmsg(fd, messages, count, wait_for_one ? MSG_WAITFORONE : MSG_DONTWAIT, NULL);
     if (n < 0) return (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR) ? 0 : -1;
@@ -30,6 +34,24 @@ int lm_receive_datagrams(int fd, unsigned char *buffers, size_t buffer_size, uns
         truncated[i] = (messages[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
     }
     return n;
+}
+
+int lm_format_sender(const unsigned char *sender, char *out, size_t out_size) {
+    const struct sockaddr *address = (const struct sockaddr *)sender;
+    char host[INET6_ADDRSTRLEN];
+    int written;
+    if (address->sa_family == AF_INET) {
+        const struct sockaddr_in *v4 = (const struct sockaddr_in *)sender;
+        if (!inet_ntop(AF_INET, &v4->sin_addr, host, sizeof host)) return -1;
+        written = snprintf(out, out_size, "%s:%u", host, ntohs(v4->sin_port));
+    } else if (address->sa_family == AF_INET6) {
+        const struct sockaddr_in6 *v6 = (const struct sockaddr_in6 *)sender;
+        if (!inet_ntop(AF_INET6, &v6->sin6_addr, host, sizeof host)) return -1;
+        written = snprintf(out, out_size, "[%s]:%u", host, ntohs(v6->sin6_port));
+    } else {
+        return -1;
+    }
+    return written > 0 && (size_t)written < out_size ? 0 : -1;
 }
 
 int lm_send_datagrams(int fd, const unsigned char *buffers, const size_t *offsets, const size_t *lengths,

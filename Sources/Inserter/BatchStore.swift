@@ -24,7 +24,13 @@ struct BatchStore {
 
     private struct Entry {
         let sequence: UInt64
-        let row: PointRecordView
+        let record: Record
+    }
+
+    /// What a ring record holds (``RecordKind``).
+    private enum Record {
+        case point(PointRecordView)
+        case rejectedLine(RejectedLineRecordView)
     }
 
     func write() throws {
@@ -53,8 +59,16 @@ struct BatchStore {
     /// Writes one run of records; false when the ledger already had (part of) its range.
     private func write(_ run: ArraySlice<Entry>) throws -> Bool {
         let range = RingRange(epoch: epoch, firstSeq: run.first!.sequence, lastSeq: run.last!.sequence)
-        worker.setActivity("COPY \(Self.describeTables(run)) \(run.count) rows")
-        let outcome = try sink.write(run.map(\.row), range: range, isolatingUnknownErrors: isolating)
+        var rows: [PointRecordView] = [], lines: [RejectedLineRecordView] = []
+        rows.reserveCapacity(run.count)
+        for entry in run {
+            switch entry.record {
+            case .point(let row): rows.append(row)
+            case .rejectedLine(let line): lines.append(line)
+            }
+        }
+        worker.setActivity(rows.isEmpty ? "INSERT \(lines.count) rejected lines" : "COPY \(Self.describeTables(rows)) \(rows.count) rows")
+        let outcome = try sink.write(rows, lines: lines, range: range, isolatingUnknownErrors: isolating)
         guard !outcome.alreadyCommitted else { return false }
         stats?.add(1, to: .batchesWritten)
         stats?.add(UInt64(outcome.inserted), to: .rowsInserted)
@@ -70,13 +84,17 @@ struct BatchStore {
         return true
     }
 
-    /// Reads every record; one that is not a well-formed point record (it passed the ring's
-    /// checksum, so this means a bug) is logged and left out rather than stopping the inserter.
+    /// Reads every record; one that is not a well-formed point or rejected line record (it
+    /// passed the ring's checksum, so this means a bug, or a listener newer than this inserter)
+    /// is logged and left out rather than stopping the inserter.
     private func entries() -> [Entry] {
         var entries: [Entry] = []
         for record in records {
-            do {
-                entries.append(Entry(sequence: record.sequence, row: try PointRecordView(record.payload)))
+            do throws(PointRecordError) {
+                let kind = RecordKind(of: record.payload)
+                let read: Record = kind == .rejectedLine
+                    ? .rejectedLine(try RejectedLineRecordView(record.payload)) : .point(try PointRecordView(record.payload))
+                entries.append(Entry(sequence: record.sequence, record: read))
             } catch {
                 worker.log("skipping record \(record.sequence): \(error)")
             }
@@ -85,9 +103,9 @@ struct BatchStore {
     }
 
     /// `cpu` when every row is of one measurement, `several tables` otherwise.
-    private static func describeTables(_ run: ArraySlice<Entry>) -> String {
-        guard let first = run.first?.row.measurement else { return "" }
-        let mixed = run.contains { !$0.row.measurement.elementsEqual(first) }
+    private static func describeTables(_ rows: [PointRecordView]) -> String {
+        guard let first = rows.first?.measurement else { return "" }
+        let mixed = rows.contains { !$0.measurement.elementsEqual(first) }
         return mixed ? "several tables" : String(decoding: first, as: UTF8.self)
     }
 }

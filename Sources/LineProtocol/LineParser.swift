@@ -64,8 +64,8 @@ public final class LineParser {
             do throws(ScanFailure) {
                 point = try scanner.scanEntry(precision: precision, defaultTime: defaultTime, line: line)
             } catch {
-                try onError(scanner.error(for: error, entryStart: entryStart, line: line))
                 let resume = error.resume ?? scanner.lineEnd(after: max(error.offset, scanner.pos))
+                try onError(scanner.error(for: error, entryStart: entryStart, resume: resume, line: line))
                 line += scanner.countLineFeeds(entryStart..<resume)
                 scanner.pos = resume
                 continue
@@ -109,14 +109,24 @@ extension Scanner {
         return n
     }
 
-    /// The user-facing error for `failure`, with the line and column of its offset.
-    func error(for failure: ScanFailure, entryStart: Int, line: Int) -> LineProtocolError {
+    /// The user-facing error for `failure`, with the line and column of its offset, and the
+    /// entry's bytes up to `resume` (where scanning goes on), without its line ending.
+    func error(for failure: ScanFailure, entryStart: Int, resume: Int, line: Int) -> LineProtocolError {
         let offset = min(failure.offset, end)
-        var lineStart = offset
-        while lineStart > 0 && p[lineStart - 1] != UInt8(ascii: "\n") { lineStart -= 1 }
+        var entryEnd = max(resume, entryStart)
+        if entryEnd > entryStart && p[entryEnd - 1] == UInt8(ascii: "\n") { entryEnd -= 1 }
+        if entryEnd > entryStart && p[entryEnd - 1] == UInt8(ascii: "\r") { entryEnd -= 1 }
         return LineProtocolError(
             line: line + countLineFeeds(entryStart..<offset),
-            column: offset - lineStart + 1,
-            message: failure.problem.message(in: UnsafeBufferPointer(start: p, count: end)))
+            column: offset - lineStart(of: offset) + 1,
+            message: failure.problem.message(in: UnsafeBufferPointer(start: p, count: end)),
+            entry: lineStart(of: entryStart)..<entryEnd, entryLine: line)
+    }
+
+    /// The offset of the first byte of the line that holds `offset`.
+    private func lineStart(of offset: Int) -> Int {
+        var start = offset
+        while start > 0 && p[start - 1] != UInt8(ascii: "\n") { start -= 1 }
+        return start
     }
 }

@@ -9,6 +9,8 @@ struct DatagramBatch: ~Copyable {
     private let buffers: UnsafeMutablePointer<UInt8>
     private let lengths: UnsafeMutablePointer<Int>
     private let truncated: UnsafeMutablePointer<Int32>
+    /// The senders' addresses, formatted only for a datagram with a rejected line.
+    private let senders: UnsafeMutablePointer<UInt8>
     private(set) var count = 0
 
     init(capacity: Int) {
@@ -16,18 +18,20 @@ struct DatagramBatch: ~Copyable {
         buffers = .allocate(capacity: capacity * Self.datagramCapacity)
         lengths = .allocate(capacity: capacity)
         truncated = .allocate(capacity: capacity)
+        senders = .allocate(capacity: capacity * Int(LM_SENDER_SIZE))
     }
 
     deinit {
         buffers.deallocate()
         lengths.deallocate()
         truncated.deallocate()
+        senders.deallocate()
     }
 
     /// Receives what is waiting on `fd`, up to ``capacity`` datagrams; returns how many (0: none).
     /// With `waitForOne` (a blocking socket), waits for the first one up to the socket's timeout.
     mutating func receive(from fd: Int32, waitForOne: Bool = false) throws(ListenerError) -> Int {
-        let n = lm_receive_datagrams(fd, buffers, Self.datagramCapacity, UInt32(capacity), lengths, truncated, waitForOne ? 1 : 0)
+        let n = lm_receive_datagrams(fd, buffers, Self.datagramCapacity, UInt32(capacity), lengths, truncated, senders, waitForOne ? 1 : 0)
         guard n >= 0 else { throw .system(SystemCallError("recvmmsg")) }
         count = Int(n)
         return count
@@ -36,6 +40,14 @@ struct DatagramBatch: ~Copyable {
     /// Datagram `i` of the last receive.
     func datagram(_ i: Int) -> (bytes: UnsafeRawBufferPointer, truncated: Bool) {
         (UnsafeRawBufferPointer(start: buffers + i * Self.datagramCapacity, count: lengths[i]), truncated[i] != 0)
+    }
+
+    /// The sender of datagram `i` of the last receive, e.g. `10.0.0.7:41234`; nil if the kernel
+    /// gave no address of a known family.
+    func sender(_ i: Int) -> String? {
+        var text = [CChar](repeating: 0, count: 64)
+        guard lm_format_sender(senders + i * Int(LM_SENDER_SIZE), &text, text.count) == 0 else { return nil }
+        return String(decoding: text.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }
 

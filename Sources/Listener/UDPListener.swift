@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Ingest
 import LineProtocol
 import SharedRing
 import SystemCalls
@@ -23,8 +24,8 @@ public struct ListenerOptions: Sendable {
 }
 
 /// The listener worker: receives datagrams, parses every line, and publishes each accepted point
-/// into the ring as a ``PointRecord``. A bad line costs that line only; a full ring costs the new
-/// row, counted as dropped. It waits only for datagrams (in recvmmsg, or poll for several sockets),
+/// into the ring as a ``PointRecord``. A bad line costs that line only, and is kept for the rejects
+/// table within a limit (``RejectKeeper``); a full ring costs the new row, counted as dropped. It waits only for datagrams (in recvmmsg, or poll for several sockets),
 /// and for half a millisecond after a small batch.
 public final class UDPListener {
     private let worker: Worker
@@ -33,7 +34,7 @@ public final class UDPListener {
     private let sockets: [UDPSocket]
     private let parser: LineParser
     private var datagrams = DatagramBatch(capacity: 64)
-    private var rejects = RejectLog()
+    private let rejects: RejectKeeper
     private var published: UInt64 = 0
     private var titleShown = ""
     /// Set once SIGTERM or SIGQUIT has arrived: from then on only what was read is published.
@@ -43,7 +44,9 @@ public final class UDPListener {
         self.worker = worker
         let ring = try worker.attachRing()
         self.ring = ring
-        stats = worker.statSlot.map { ring.workerStats(slot: $0) }
+        let stats = worker.statSlot.map { ring.workerStats(slot: $0) }
+        self.stats = stats
+        rejects = RejectKeeper(ring: ring, stats: stats, worker: worker.name) { worker.log($0) }
         parser = LineParser(precision: options.precision)
         guard worker.sockets.isEmpty else {
             guard options.addresses.isEmpty else { throw ListenerError.socketsTwice }
@@ -94,7 +97,7 @@ public final class UDPListener {
             // millisecond is far less than a receive buffer holds at any rate a core can parse.
             if received > 0 && received < Self.smallBatch { usleep(500) }
             let now = ContinuousClock.now
-            if let summary = rejects.flush(now: now) { worker.log(summary) }
+            rejects.flushLog(now: now)
             if now - lastTitle >= .seconds(1) {
                 showActivity()
                 lastTitle = now
@@ -138,7 +141,7 @@ public final class UDPListener {
                 worker.log("dropped a datagram larger than \(DatagramBatch.datagramCapacity) bytes from \(socket.address)")
                 continue
             }
-            ingest(bytes, receivedAt: receivedAt, into: &tally)
+            ingest(bytes, receivedAt: receivedAt, into: &tally) { RejectSource(transport: "udp", local: socket.address, peer: datagrams.sender(i)) }
         }
         published += tally.accepted
         stats?.add(tally.parsed, to: .rowsParsed)
@@ -154,8 +157,8 @@ public final class UDPListener {
         var parsed: UInt64 = 0, accepted: UInt64 = 0, dropped: UInt64 = 0, rejected: UInt64 = 0
     }
 
-    /// Parses one datagram and publishes its points.
-    private func ingest(_ bytes: UnsafeRawBufferPointer, receivedAt: Int64, into tally: inout Tally) {
+    /// Parses one datagram and publishes its points, and its rejected lines (from `source`).
+    private func ingest(_ bytes: UnsafeRawBufferPointer, receivedAt: Int64, into tally: inout Tally, source: () -> RejectSource) {
         parser.parse(bytes, defaultTime: receivedAt) { point in
             tally.parsed += 1
             let result = ring.tryPublish(byteCount: PointRecord.encodedSize(point)) { record in
@@ -164,7 +167,7 @@ public final class UDPListener {
             if case .published = result { tally.accepted += 1 } else { tally.dropped += 1 }
         } onError: { error in
             tally.rejected += 1
-            if let line = rejects.note("\(error)", now: .now) { worker.log(line) }
+            rejects.keep(error, in: bytes, receivedAt: receivedAt, from: source())
         }
     }
 

@@ -5,7 +5,7 @@ import LineProtocol
 /// same range waits, then backs off), then one COPY per table and column list, each under a
 /// savepoint so that rows PostgreSQL rejects are isolated without losing their neighbours (and a
 /// table that refuses its COPY with a configuration error, or stays locked, has its rows parked
-/// instead), then the rejects and the parked rows, then COMMIT.
+/// instead), then the rejected rows and lines and the parked rows, then COMMIT.
 final class BatchWriter {
     let catalog: Catalog
     private let creator: TableCreator
@@ -20,6 +20,9 @@ final class BatchWriter {
     /// their lock is asked for with NOWAIT, so that a table locked for minutes costs each later
     /// batch one round trip rather than a `lock_timeout`.
     private var contended: Set<String> = []
+
+    /// How `linemaster_rejects` keeps rejected lines: known once connected.
+    var rejectsLayout = Rejects.Layout.lineColumns
     /// Every tuple of the batch, reused from batch to batch: kept until COMMIT so that rows can be
     /// sent again when a COPY fails.
     let tuples = ByteBuffer(capacity: 1 << 20)
@@ -92,19 +95,22 @@ final class BatchWriter {
     /// A table changed under its cached definition: roll back, refresh the catalog, try once more.
     private struct DefinitionChanged: Error {}
 
-    /// Writes the batch. With `isolating`, an error of class ``ErrorClass/unknown`` is treated
-    /// as the fault of the rows that meet it alone (they are rejected); without, it fails the batch.
-    func write(_ rows: [PointRecordView], origin: Origin, isolating: Bool, on connection: Connection) throws(StatementFailure) -> BatchOutcome {
-        if case .success(let outcome) = try attempt(rows, origin, isolating, on: connection, firstTry: true) { return outcome }
+    /// Writes the batch: its `rows`, and the `lines` the parser rejected, for the rejects table.
+    /// With `isolating`, an error of class ``ErrorClass/unknown`` is treated as the fault of the
+    /// rows that meet it alone (they are rejected); without, it fails the batch.
+    func write(_ rows: [PointRecordView], lines: [RejectedLineRecordView] = [], origin: Origin, isolating: Bool,
+               on connection: Connection) throws(StatementFailure) -> BatchOutcome {
+        if case .success(let outcome) = try attempt(rows, lines, origin, isolating, on: connection, firstTry: true) { return outcome }
         if connection.inTransaction { try connection.query("ROLLBACK") }
         catalog.invalidate()
-        switch try attempt(rows, origin, isolating, on: connection, firstTry: false) {
+        switch try attempt(rows, lines, origin, isolating, on: connection, firstTry: false) {
         case .success(let outcome): return outcome
         case .failure: preconditionFailure("a second try does not look for definition changes")
         }
     }
 
-    private func attempt(_ rows: [PointRecordView], _ origin: Origin, _ isolating: Bool, on connection: Connection, firstTry: Bool) throws(StatementFailure) -> Result<BatchOutcome, DefinitionChanged> {
+    private func attempt(_ rows: [PointRecordView], _ lines: [RejectedLineRecordView], _ origin: Origin, _ isolating: Bool,
+                         on connection: Connection, firstTry: Bool) throws(StatementFailure) -> Result<BatchOutcome, DefinitionChanged> {
         let parking: Bool
         if case .ring = origin { parking = parkingAvailable } else { parking = false }
         var plan = try prepare(rows, isolating, parking: parking, on: connection)
@@ -112,7 +118,7 @@ final class BatchWriter {
         switch origin {
         case .ring(let range):
             do throws(StatementFailure) {
-                try ledger.record(range, rows: rows.count, on: connection)
+                try ledger.record(range, rows: rows.count + lines.count, on: connection)
             } catch .server(let error) where error.sqlstate == Ledger.overlapSQLSTATE {
                 try connection.query("ROLLBACK")
                 return .success(.duplicate)
@@ -141,6 +147,7 @@ final class BatchWriter {
         }
         if firstTry, try anyChanged(plan.suspects, on: connection) { return .failure(DefinitionChanged()) }
         try rejects.store(plan.rejected, on: connection)
+        try rejects.store(lines, layout: rejectsLayout, on: connection)
         for entry in plan.parked where !entry.rows.isEmpty {
             try parked.store(rows, entry.rows, measurement: entry.measurement, error: entry.error, on: connection)
         }

@@ -62,10 +62,14 @@ public final class PostgresSink {
     /// (``BatchOutcome/parked``), so that the batch's ring range can be released, and are stored
     /// later by ``retryParked(measurement:limit:)``. The first contention error of a table fails
     /// the batch: call again.
-    public func write(_ rows: [PointRecordView], range: RingRange, isolatingUnknownErrors: Bool = false) throws(SinkError) -> BatchOutcome {
+    ///
+    /// `lines`, the lines of the range that the parser rejected, are kept in the rejects table in
+    /// the same transaction.
+    public func write(_ rows: [PointRecordView], lines: [RejectedLineRecordView] = [], range: RingRange,
+                      isolatingUnknownErrors: Bool = false) throws(SinkError) -> BatchOutcome {
         try check(range)
         let outcome = try run { connection throws(StatementFailure) in
-            try writer.write(rows, origin: .ring(range), isolating: isolatingUnknownErrors, on: connection)
+            try writer.write(rows, lines: lines, origin: .ring(range), isolating: isolatingUnknownErrors, on: connection)
         }
         if outcome.alreadyCommitted {
             stats.duplicateBatches += 1
@@ -182,7 +186,8 @@ public final class PostgresSink {
         return fresh
     }
 
-    /// Creates the ledger, the rejects and the parked table unless they exist; false if the schema is missing.
+    /// Creates the ledger, the rejects and the parked table unless they exist, and upgrades a
+    /// rejects table older than rejected lines (``Rejects/upgrade(on:)``); false if the schema is missing.
     /// Existing tables are not created again, so that a role without CREATE on the schema works
     /// once an administrator has made them. The parked table is optional: a role that cannot
     /// create it (an installation older than parking, set up by an administrator) keeps working,
@@ -194,6 +199,7 @@ public final class PostgresSink {
             for (table, create) in [(ledger.qualifiedName, ledger.createStatement), (rejects.qualifiedName, rejects.createStatement)] {
                 if try !exists(table, on: connection) { try connection.execute(create) }
             }
+            writer.rejectsLayout = try rejects.upgrade(on: connection)
             guard try !exists(parked.qualifiedName, on: connection) else { return true }
             try connection.query("SAVEPOINT linemaster_parked")
             do throws(StatementFailure) {

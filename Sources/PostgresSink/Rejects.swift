@@ -10,8 +10,10 @@ public struct RejectedRow: Sendable, Equatable {
     public var message: String
 }
 
-/// The rejects table, `SCHEMA.linemaster_rejects`: one row per rejected point, with the reason.
-/// `row` is json, not jsonb, so that a point jsonb refuses (a `\u0000` in a string) still fits.
+/// The rejects table, `SCHEMA.linemaster_rejects`: one row per rejected point (`measurement`,
+/// `row`, the `sqlstate` PostgreSQL reported) or per line the parser rejected (`line`, `source`,
+/// no `sqlstate`), with the reason in `error`. `row` is json, not jsonb, so that a point jsonb
+/// refuses (a `\u0000` in a string) still fits.
 struct Rejects {
     static let tableName = "linemaster_rejects"
     let qualifiedName: String
@@ -24,12 +26,67 @@ struct Rejects {
         """
         CREATE TABLE IF NOT EXISTS \(qualifiedName) (
             received_at timestamptz NOT NULL DEFAULT now(),
-            measurement text NOT NULL,
-            "row" json NOT NULL,
+            measurement text,
+            "row" json,
             sqlstate text,
-            error text NOT NULL
+            error text NOT NULL,
+            line text,
+            source text
         )
         """
+    }
+
+    /// How the table keeps rejected lines: in their own columns, or, in a table made before
+    /// there were any that this role may not alter, as `row` = `{"line": ..., "source": ...}`
+    /// with an empty measurement.
+    enum Layout {
+        case lineColumns
+        case rowsOnly
+    }
+
+    /// Brings a table made before rejected lines were kept up to ``createStatement``'s columns,
+    /// in the caller's transaction; a role that may not alter it keeps ``Layout/rowsOnly``.
+    func upgrade(on connection: Connection) throws(StatementFailure) -> Layout {
+        let current = try connection.query("""
+            SELECT count(*) FILTER (WHERE attname IN ('line', 'source'))
+                 + count(*) FILTER (WHERE attname IN ('measurement', 'row') AND NOT attnotnull)
+            FROM pg_catalog.pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped
+            """, [qualifiedName])
+        guard current.first?.first != .some("4") else { return .lineColumns }
+        try connection.query("SAVEPOINT linemaster_rejects")
+        do throws(StatementFailure) {
+            try connection.query("""
+                ALTER TABLE \(qualifiedName) ADD COLUMN IF NOT EXISTS line text, ADD COLUMN IF NOT EXISTS source text,
+                    ALTER COLUMN measurement DROP NOT NULL, ALTER COLUMN "row" DROP NOT NULL
+                """)
+            try connection.query("RELEASE SAVEPOINT linemaster_rejects")
+            return .lineColumns
+        } catch .server(let error) where ErrorClass(error.sqlstate) == .configuration {
+            try connection.query("ROLLBACK TO SAVEPOINT linemaster_rejects")
+            return .rowsOnly
+        }
+    }
+
+    /// Inserts the rejected `lines` in the caller's transaction, with the time each was received.
+    func store(_ lines: [RejectedLineRecordView], layout: Layout, on connection: Connection) throws(StatementFailure) {
+        let statement = switch layout {
+        case .lineColumns:
+            "INSERT INTO \(qualifiedName) (received_at, line, error, source) VALUES (to_timestamp($1::double precision / 1e6), $2, $3, $4)"
+        case .rowsOnly:
+            """
+            INSERT INTO \(qualifiedName) (received_at, measurement, "row", error)
+            VALUES (to_timestamp($1::double precision / 1e6), '', json_build_object('line', $2::text, 'source', $4::text), $3)
+            """
+        }
+        for line in lines {
+            try connection.query(statement, [String(line.time / 1000), Self.text(line.line), Self.text(line.reason), Self.text(line.source)])
+        }
+    }
+
+    /// Bytes as a text parameter can carry them: invalid UTF-8 and NUL become U+FFFD.
+    static func text(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        let decoded = String(decoding: bytes, as: UTF8.self)
+        return decoded.utf8.contains(0) ? String(decoded.map { $0 == "\0" ? "\u{FFFD}" : $0 }) : decoded
     }
 
     /// Inserts `rejects` in the caller's transaction, so they commit with the batch's good rows.
@@ -66,6 +123,6 @@ struct Rejects {
 
     /// The measurement as a text parameter can carry it: a NUL becomes U+FFFD.
     static func measurementText(_ row: PointRecordView) -> String {
-        String(String(decoding: row.measurement, as: UTF8.self).map { $0 == "\0" ? "\u{FFFD}" : $0 })
+        text(row.measurement)
     }
 }

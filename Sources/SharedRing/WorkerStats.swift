@@ -30,6 +30,11 @@ public struct WorkerCounter: Hashable, Sendable {
     public static let rowsInserted = WorkerCounter(index: 6)
     /// Inserter: rows PostgreSQL refused (kept in the rejects table).
     public static let rowsRejected = WorkerCounter(index: 7)
+    /// Listener: lines that could not be parsed and were published for the rejects table.
+    public static let rejectedLinesKept = WorkerCounter(index: 8)
+    /// Listener: lines that could not be parsed and were only counted (over the rate limit, or
+    /// the ring too full).
+    public static let rejectedLinesNotKept = WorkerCounter(index: 9)
     /// Inserter: rows its batches parked in `linemaster_parked` (their table refused them).
     public static let rowsParked = WorkerCounter(index: 10)
     /// Inserter: parked rows it stored in their table later (any inserter's; also in ``rowsInserted``).

@@ -25,10 +25,11 @@ import Testing
         try supervisor.startReady()
         try supervisor.waitForListeners(["listener 1", "listener 2"])
         UDPSender(port: port).send("cpu,host=a usage=1\nthis is not line protocol\ncpu,host=b usage=2i 1700000000000000000\n")
-        try waitUntil("two rows are in the ring") { supervisor.ring()["rows_in"] == "2" }
+        try waitUntil("two rows and the bad line are in the ring") { supervisor.ring()["rows_in"] == "3" }
         let listeners = supervisor.status().filter { $0.key.hasPrefix("listener") }.map(\.value)
         #expect(listeners.map { Int($0["lines_accepted"] ?? "0")! }.reduce(0, +) == 2)
         #expect(listeners.map { Int($0["lines_rejected"] ?? "0")! }.reduce(0, +) == 1)
+        #expect(listeners.map { Int($0["rejected_lines_kept"] ?? "0")! }.reduce(0, +) == 1)
         #expect(listeners.map { Int($0["datagrams"] ?? "0")! }.reduce(0, +) == 1)
         try waitUntil("the title shows the rows") {
             supervisor.workers().contains { $0.title == "linemaster: listener 1 udp 127.0.0.1:\(port) 2 rows" || $0.title == "linemaster: listener 2 udp 127.0.0.1:\(port) 2 rows" }

@@ -234,3 +234,24 @@ import Testing
         }
     }
 }
+
+@Suite struct RejectedLineBytes {
+    private func rejected(_ text: String) -> [(text: String, reason: String)] {
+        let bytes = Array(text.utf8)
+        return parseBytes(bytes).errors.map { error in
+            (String(decoding: bytes[error.entry], as: UTF8.self), error.reasonInEntry)
+        }
+    }
+
+    @Test func anErrorNamesItsWholeLineFromItsStartWithoutTheLineEnd() {
+        let found = rejected("a v=1\n   b v=x 2\r\nc v=3\nd\n")
+        #expect(found.map(\.text) == ["   b v=x 2", "d"])
+        #expect(found.first?.reason.hasPrefix("line 1: column 8: ") == true)
+    }
+
+    @Test func aLineWithAQuotedLineFeedIsKeptWholeAndCountedFromItsFirstLine() {
+        let found = rejected("a v=1\nb s=\"x\ny\",v=z 2\nc v=3")
+        #expect(found.map(\.text) == ["b s=\"x\ny\",v=z 2"])
+        #expect(found.first?.reason.hasPrefix("line 2: column 6: ") == true, "\(found)")
+    }
+}

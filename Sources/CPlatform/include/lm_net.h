@@ -8,10 +8,19 @@
 /// consecutive buffers of `buffer_size` bytes each. Stores each datagram's length in `lengths[i]`
 /// and sets `truncated[i]` when it did not fit. With `wait_for_one`, a blocking socket waits for
 /// the first datagram (up to its SO_RCVTIMEO) and then takes what else is queued (MSG_WAITFORONE);
-/// otherwise it does not wait. Returns the number received, 0 when none came (or a signal
+/// otherwise it does not wait. Each sender's address goes into `senders + i * LM_SENDER_SIZE`
+/// (see lm_format_sender). Returns the number received, 0 when none came (or a signal
 /// interrupted the wait), or -1 with errno.
 int lm_receive_datagrams(int fd, unsigned char *buffers, size_t buffer_size, unsigned count,
-                         size_t *lengths, int *truncated, int wait_for_one);
+                         size_t *lengths, int *truncated, unsigned char *senders, int wait_for_one);
+
+/// The bytes lm_receive_datagrams keeps per sender address (a struct sockaddr_storage).
+enum { LM_SENDER_SIZE = 128 };
+
+/// Writes a sender address as lm_receive_datagrams stored it, numerically (`10.0.0.7:41234`,
+/// `[::1]:41234`), NUL-terminated, into `out` of `out_size` bytes. Returns 0, or -1 when the
+/// address is of no family it knows (or `out` is too small).
+int lm_format_sender(const unsigned char *sender, char *out, size_t out_size);
 
 /// Sends `count` datagrams on the connected socket `fd` in one system call (sendmmsg); datagram
 /// `i` is `lengths[i]` bytes at `buffers + offsets[i]`. Returns how many the kernel took, or -1.

@@ -1,10 +1,11 @@
 /// The binary form of one point as it travels through the shared-memory ring, from a listener
 /// (which encodes straight from a ``PointView``) to an inserter (which reads it in place with
 /// ``PointRecordView``). All elements are stored unescaped; integers are little-endian and
-/// unaligned.
+/// unaligned. The UInt16 at offset 14 is the ``RecordKind`` of every record the ring carries:
+/// 0 here (records written before there were other kinds had 0 there too).
 ///
 ///     time            Int64
-///     measurement     UInt16 length, tag count UInt16, field count UInt16, reserved UInt16
+///     measurement     UInt16 length, tag count UInt16, field count UInt16, kind UInt16 (0)
 ///     measurement bytes
 ///     per tag:        key length UInt16, value length UInt32, key bytes, value bytes
 ///     per field:      key length UInt16, type UInt8, value length UInt32, key bytes, value bytes
@@ -51,7 +52,7 @@ public enum PointRecord {
         out.skip(2)
         out.put(UInt16(truncatingIfNeeded: point.tags.count + (added == nil ? 0 : 1)))
         out.put(UInt16(truncatingIfNeeded: point.fields.count))
-        out.put(UInt16(0))
+        out.put(RecordKind.point.rawValue)
         out.patch(UInt16(truncatingIfNeeded: out.copy(point.measurement)), at: measurementAt)
         for tag in point.tags {
             let at = out.offset
@@ -129,6 +130,13 @@ struct RecordWriter {
         let n = element.copyUnescaped(to: (base + offset).assumingMemoryBound(to: UInt8.self))
         offset += n
         return n
+    }
+
+    /// Copies raw bytes as they are.
+    mutating func copy(_ bytes: UnsafeRawBufferPointer) {
+        guard let source = bytes.baseAddress, !bytes.isEmpty else { return }
+        (base + offset).copyMemory(from: source, byteCount: bytes.count)
+        offset += bytes.count
     }
 
     @inline(__always) mutating func put(_ value: FieldValueView) -> (PointRecord.FieldType, Int) {

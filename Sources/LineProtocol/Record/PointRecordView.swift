@@ -27,7 +27,8 @@ public struct PointRecordView {
         let measurementLength = Int(try reader.read(UInt16.self))
         tagCount = Int(try reader.read(UInt16.self))
         fieldCount = Int(try reader.read(UInt16.self))
-        _ = try reader.read(UInt16.self)
+        let kind = try reader.read(UInt16.self)
+        guard kind == RecordKind.point.rawValue else { throw .unexpectedKind(kind, expected: .point) }
         measurement = try reader.bytes(measurementLength)
         tagsStart = reader.position
         for _ in 0..<tagCount {
@@ -116,12 +117,12 @@ public struct PointRecordView {
 }
 
 @inline(__always)
-private func buffer(_ p: UnsafeRawPointer, _ count: Int) -> UnsafeBufferPointer<UInt8> {
+func buffer(_ p: UnsafeRawPointer, _ count: Int) -> UnsafeBufferPointer<UInt8> {
     UnsafeBufferPointer(start: p.assumingMemoryBound(to: UInt8.self), count: count)
 }
 
 /// Reads lengths and values with bounds checks.
-private struct RecordReader {
+struct RecordReader {
     var position: UnsafeRawPointer
     let end: UnsafeRawPointer
 
@@ -143,15 +144,19 @@ private struct RecordReader {
     }
 }
 
-/// A record that is not a well-formed ``PointRecord``.
+/// A record that is not a well-formed ``PointRecord`` (or ``RejectedLineRecord``).
 public enum PointRecordError: Error, CustomStringConvertible {
     case truncated
     case badFieldType
+    /// The record's ``RecordKind`` word holds another kind (or one this build does not know).
+    case unexpectedKind(UInt16, expected: RecordKind)
 
     public var description: String {
         switch self {
-        case .truncated: return "point record is truncated: a length points past its end"
+        case .truncated: return "ring record is truncated: a length points past its end"
         case .badFieldType: return "point record has an unknown field type"
+        case .unexpectedKind(let found, let expected):
+            return "ring record of kind \(found) where a record of kind \(expected.rawValue) (\(expected)) was expected"
         }
     }
 }

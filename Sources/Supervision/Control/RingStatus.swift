@@ -29,6 +29,9 @@ public struct WorkerCounters: Sendable {
     public var rowsInserted: UInt64
     public var batches: UInt64
     public var rejects: UInt64
+    /// Of ``linesRejected``, those published for the rejects table, and those only counted.
+    public var rejectedLinesKept: UInt64
+    public var rejectedLinesNotKept: UInt64
     public var rowsParked: UInt64
     public var parkedRowsStored: UInt64
 
@@ -40,6 +43,8 @@ public struct WorkerCounters: Sendable {
         rowsInserted = slot.value(of: .rowsInserted)
         batches = slot.value(of: .batchesWritten)
         rejects = slot.value(of: .rowsRejected)
+        rejectedLinesKept = slot.value(of: .rejectedLinesKept)
+        rejectedLinesNotKept = slot.value(of: .rejectedLinesNotKept)
         rowsParked = slot.value(of: .rowsParked)
         parkedRowsStored = slot.value(of: .parkedRowsStored)
     }
@@ -47,6 +52,7 @@ public struct WorkerCounters: Sendable {
     /// In the order and with the names of `status --json`.
     var named: [(String, UInt64)] {
         [("datagrams", datagrams), ("lines_accepted", linesAccepted), ("lines_rejected", linesRejected),
+         ("rejected_lines_kept", rejectedLinesKept), ("rejected_lines_not_kept", rejectedLinesNotKept),
          ("rows_dropped", rowsDropped), ("rows_inserted", rowsInserted), ("batches", batches), ("rejects", rejects),
          ("rows_parked", rowsParked), ("parked_rows_stored", parkedRowsStored)]
     }
