@@ -94,6 +94,6 @@ let package = Package(
         .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol", "WorkerGrants"]),
         .testTarget(name: "InserterTests", dependencies: ["Inserter"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "LineProtocol", "SharedRing"]),
-        .testTarget(name: "HTTPIngestTests", dependencies: ["HTTPIngest", "SharedRing", "WorkerGrants"]),
+        .testTarget(name: "HTTPIngestTests", dependencies: ["HTTPIngest", "Ingest", "LineProtocol", "SharedRing", "WorkerGrants"]),
     ]
 )

@@ -1,3 +1,4 @@
+import Ingest
 import LineProtocol
 import SharedRing
 
@@ -17,6 +18,8 @@ struct BodyOutcome: Equatable {
     var rejected: Int
     /// The first line the parser refused, with its text, for the 400 answer.
     var firstRejection: String?
+    /// The first ``BodyPublisher/keptRejections`` rejected lines, for the rejects table.
+    var rejections: [LineProtocolError] = []
 }
 
 /// Parses a request body and publishes its rows into the ring as one group, so that a request is
@@ -42,6 +45,7 @@ final class BodyPublisher {
         sizes.removeAll(keepingCapacity: true)
         var rejected = 0
         var firstRejection: String?
+        var rejections: [LineProtocolError] = []
         let tag = databaseTag.flatMap { key in database.flatMap { $0.isEmpty ? nil : (key: key, value: Array($0.utf8)) } }
         LineParser(precision: precision).parse(body, defaultTime: receivedAt) { point in
             let size = PointRecord.encodedSize(point, extraTag: tag)
@@ -52,8 +56,10 @@ final class BodyPublisher {
         } onError: { error in
             rejected += 1
             if firstRejection == nil { firstRejection = Self.describe(error, in: body) }
+            if rejections.count < Self.keptRejections { rejections.append(error) }
         }
-        var outcome = BodyOutcome(publication: .published(0..<0), accepted: sizes.count, rejected: rejected, firstRejection: firstRejection)
+        var outcome = BodyOutcome(publication: .published(0..<0), accepted: sizes.count, rejected: rejected,
+                                  firstRejection: firstRejection, rejections: rejections)
         guard !sizes.isEmpty else { return outcome }
         var offsets = [Int](repeating: 0, count: sizes.count)
         for i in 1 ..< max(sizes.count, 1) { offsets[i] = offsets[i - 1] + sizes[i - 1] }
@@ -70,16 +76,13 @@ final class BodyPublisher {
         return outcome
     }
 
+    /// Rejected lines a request may hand to the rejects table: as many as the reject limit's
+    /// burst (``RejectKeeper/burstLines``), which would refuse more anyway.
+    static let keptRejections = Int(RejectKeeper.burstLines)
+
     /// `unable to parse 'LINE': REASON`, as InfluxDB words it; the line cut at 200 bytes.
     static func describe(_ error: LineProtocolError, in body: UnsafeRawBufferPointer) -> String {
-        var line = 1, start = 0
-        for (i, byte) in body.enumerated() where byte == UInt8(ascii: "\n") {
-            if line == error.line { break }
-            line += 1
-            start = i + 1
-        }
-        let rest = UnsafeRawBufferPointer(rebasing: body[start...])
-        let text = rest.prefix { $0 != UInt8(ascii: "\n") }.prefix(200)
+        let text = UnsafeRawBufferPointer(rebasing: body[error.entry.clamped(to: 0 ..< body.count)]).prefix(200)
         return "unable to parse '\(String(decoding: text, as: UTF8.self))': \(error.message) (line \(error.line), column \(error.column))"
     }
 }

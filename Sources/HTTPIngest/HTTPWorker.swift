@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import Ingest
 import NIOCore
 import NIOPosix
 import SharedRing
@@ -32,7 +33,9 @@ public final class HTTPWorker {
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer { try? group.syncShutdownGracefully() }
         let loop = group.next()
-        let state = ServerState(ring: ring, settings: settings, stats: stats, eventLoop: loop)
+        let worker = self.worker, stats = self.stats
+        let rejects = RejectKeeper(ring: ring, stats: stats, worker: worker.name) { worker.log($0) }
+        let state = ServerState(ring: ring, settings: settings, stats: stats, rejects: rejects, eventLoop: loop)
         let bootstrap = ServerBootstrap(group: loop)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
@@ -42,7 +45,6 @@ public final class HTTPWorker {
         let addresses = worker.sockets.map(\.name).joined(separator: ",")
         worker.log("serving the InfluxDB write API on \(addresses) (ack = \(settings.ack.rawValue))")
         let done = loop.makePromise(of: Void.self)
-        let worker = self.worker, stats = self.stats
         loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(100)) { task in
             if worker.shouldStop() && !state.isStopping {
                 state.stop()
@@ -52,6 +54,7 @@ public final class HTTPWorker {
                 task.cancel()
                 done.succeed()
             }
+            rejects.flushLog()
             let rows = stats?.value(of: .rowsPublished) ?? 0
             worker.setActivity("http \(addresses) \(state.connectionCount) connections \(rows) rows")
         }

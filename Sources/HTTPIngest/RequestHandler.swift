@@ -1,4 +1,5 @@
 import NIOCore
+import Ingest
 import NIOHTTP1
 
 /// One HTTP connection: reads each request's body within its limits and deadline, has the
@@ -89,8 +90,11 @@ final class RequestHandler: ChannelInboundHandler {
         do { bytes = try body.finish() } catch {
             return send(Self.answer(to: error, request.endpoint.apiVersion, server.service), for: head)
         }
+        let channel = context?.channel
         let reply = bytes.withUnsafeBytes {
-            server.service.complete(request, body: $0, now: .now, receivedAt: ServerState.nanosecondsSinceEpoch())
+            server.service.complete(request, body: $0, now: .now, receivedAt: ServerState.nanosecondsSinceEpoch(),
+                                    source: RejectSource(transport: "http", local: ServerState.text(channel?.localAddress),
+                                                         peer: ServerState.text(channel?.remoteAddress)))
         }
         switch reply {
         case .now(let answer): send(answer, for: head)

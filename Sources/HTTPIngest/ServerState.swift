@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import NIOCore
+import Ingest
 import NIOHTTP1
 import SharedRing
 import WorkerGrants
@@ -13,12 +14,14 @@ final class ServerState: @unchecked Sendable {
     let settings: HTTPGrant
     let service: WriteService
     let commits: CommitWatch
+    let rejects: RejectKeeper
     private(set) var isStopping = false
     private var connections: [ObjectIdentifier: RequestHandler] = [:]
 
-    init(ring: SharedRing, settings: HTTPGrant, stats: WorkerStatsSlot?, eventLoop: EventLoop) {
+    init(ring: SharedRing, settings: HTTPGrant, stats: WorkerStatsSlot?, rejects: RejectKeeper, eventLoop: EventLoop) {
         self.settings = settings
-        service = WriteService(ring: ring, settings: settings, stats: stats)
+        self.rejects = rejects
+        service = WriteService(ring: ring, settings: settings, stats: stats, rejects: rejects)
         commits = CommitWatch(ring: ring, eventLoop: eventLoop)
     }
 
@@ -53,6 +56,16 @@ final class ServerState: @unchecked Sendable {
     func stop() {
         isStopping = true
         for handler in connections.values { handler.closeIfIdle() }
+    }
+
+    /// `127.0.0.1:8086`, `[::1]:8086`, or a Unix socket's path, as the rejects table names sources.
+    static func text(_ address: SocketAddress?) -> String {
+        switch address {
+        case .v4(let a)?: return "\(a.host):\(address?.port ?? 0)"
+        case .v6(let a)?: return "[\(a.host)]:\(address?.port ?? 0)"
+        case .unixDomainSocket?: return address?.pathname ?? "unix"
+        case nil: return "unknown"
+        }
     }
 
     static func nanosecondsSinceEpoch() -> Int64 {

@@ -1,3 +1,4 @@
+import Ingest
 import NIOHTTP1
 import LineProtocol
 import SharedRing
@@ -36,12 +37,14 @@ final class WriteService {
     private let authenticator: Authenticator
     private let publisher: BodyPublisher
     private let stats: WorkerStatsSlot?
+    private let rejects: RejectKeeper
     private(set) var health: RingHealth
 
-    init(ring: SharedRing, settings: HTTPGrant, stats: WorkerStatsSlot?) {
+    init(ring: SharedRing, settings: HTTPGrant, stats: WorkerStatsSlot?, rejects: RejectKeeper) {
         self.ring = ring
         self.settings = settings
         self.stats = stats
+        self.rejects = rejects
         authenticator = Authenticator(tokens: settings.authTokens, users: settings.users)
         publisher = BodyPublisher(ring: ring, databaseTag: settings.databaseTag)
         health = RingHealth(stallLimit: settings.commitTimeout)
@@ -83,10 +86,12 @@ final class WriteService {
 
     var bodyTooLarge: String { "request body larger than max_body_size (\(settings.maxBodySize) bytes)" }
 
-    /// The answer to a request whose body has been read (inflated already).
-    func complete(_ request: AdmittedRequest, body: UnsafeRawBufferPointer, now: ContinuousClock.Instant, receivedAt: Int64) -> Reply {
+    /// The answer to a request whose body has been read (inflated already); `source` says where
+    /// it came from, for the rejects table.
+    func complete(_ request: AdmittedRequest, body: UnsafeRawBufferPointer, now: ContinuousClock.Instant, receivedAt: Int64,
+                  source: @autoclosure () -> RejectSource) -> Reply {
         switch request.endpoint {
-        case .write(let version): return write(body, request.write!, version: version, receivedAt: receivedAt)
+        case .write(let version): return write(body, request.write!, version: version, receivedAt: receivedAt, source: source)
         case .ping:
             guard request.query["verbose"] == "true" else { return .now(.noContent) }
             return .now(.json(.ok, #"{"version":"\#(Answer.influxVersion)"}"#))
@@ -99,7 +104,8 @@ final class WriteService {
         }
     }
 
-    private func write(_ body: UnsafeRawBufferPointer, _ parameters: WriteParameters, version: APIVersion, receivedAt: Int64) -> Reply {
+    private func write(_ body: UnsafeRawBufferPointer, _ parameters: WriteParameters, version: APIVersion, receivedAt: Int64,
+                       source: () -> RejectSource) -> Reply {
         let outcome = publisher.publish(body, precision: parameters.precision, receivedAt: receivedAt, database: parameters.database)
         stats?.add(to: .messagesReceived)
         if outcome.accepted == 0 && outcome.rejected == 0 {
@@ -115,6 +121,11 @@ final class WriteService {
         stats?.add(UInt64(outcome.accepted), to: .rowsParsed)
         stats?.add(UInt64(outcome.accepted), to: .rowsPublished)
         if outcome.rejected > 0 { stats?.add(UInt64(outcome.rejected), to: .linesRejected) }
+        // Kept only once the request's rows are in: a refused request's retry would keep them again.
+        for error in outcome.rejections { rejects.keep(error, in: body, receivedAt: receivedAt, from: source()) }
+        if outcome.rejected > outcome.rejections.count {
+            stats?.add(UInt64(outcome.rejected - outcome.rejections.count), to: .rejectedLinesNotKept)
+        }
         let answer: Answer
         if let firstRejection = outcome.firstRejection {
             let message = outcome.accepted > 0 ? "partial write: \(firstRejection) dropped=\(outcome.rejected)" : firstRejection

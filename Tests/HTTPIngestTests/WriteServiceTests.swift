@@ -1,4 +1,5 @@
 @testable import HTTPIngest
+import Ingest
 import LineProtocol
 import NIOHTTP1
 import SharedRing
@@ -21,7 +22,8 @@ import Glibc
     func service(_ configure: (inout HTTPGrant) -> Void = { _ in }) -> WriteService {
         var settings = HTTPGrant()
         configure(&settings)
-        return WriteService(ring: ring, settings: settings, stats: nil)
+        return WriteService(ring: ring, settings: settings, stats: nil,
+                            rejects: RejectKeeper(ring: ring, stats: nil, worker: "http") { _ in })
     }
 
     /// Admits and completes one request; the reply, or the refusal as `.now`.
@@ -31,14 +33,17 @@ import Glibc
         switch service.admit(head, now: .now) {
         case .refuse(let answer): return .now(answer)
         case .read(let request):
-            return Array(body.utf8).withUnsafeBytes { service.complete(request, body: $0, now: .now, receivedAt: 7_000_000_000) }
+            return Array(body.utf8).withUnsafeBytes { service.complete(request, body: $0, now: .now, receivedAt: 7_000_000_000,
+                                                                source: RejectSource(transport: "http", local: "test")) }
         }
     }
 
     func storedPoints() -> [Point] {
         var points: [Point] = []
         while let batch = ring.claim(maxRecords: 100, timeout: .zero) {
-            points += batch.records.compactMap { try? PointRecordView($0.payload).makePoint() }
+            points += batch.records.compactMap { record in
+                RecordKind(of: record.payload) == .point ? try? PointRecordView(record.payload).makePoint() : nil
+            }
             ring.release(batch)
         }
         return points

@@ -83,6 +83,9 @@ import Testing
         let v2 = Self.post(port, "/api/v2/write?bucket=b", "bad")
         #expect(v2.status == "400" && v2.body.hasPrefix(#"{"code":"invalid","message":"unable to parse 'bad': "#), "\(v2.body)")
         try waitUntil("the good lines are stored") { database.count("SELECT count(*) FROM \(database.schema).cpu") == 2 }
+        try waitUntil("the bad lines are kept") { database.count("SELECT count(*) FROM \(database.schema).linemaster_rejects") == 3 }
+        let kept = try database.psql("SELECT line, source LIKE 'http://127.0.0.1:\(port) from 127.0.0.1:% (http)' FROM \(database.schema).linemaster_rejects ORDER BY line")
+        #expect(kept == "bad|t\ncpu v= 2|t\nmem|t")
         _ = supervisor
     }
 
