@@ -135,6 +135,24 @@ import Testing
         expectSameWorker(setup, pid)
     }
 
+    /// The request timeout starts at a request's first byte, not at the end of its head: a client
+    /// that sends its head a byte at a time is closed after request_timeout, not idle_timeout.
+    @Test func aClientTricklingItsHeadBeyondRequestTimeoutIsClosed() throws {
+        let (setup, pid) = try started(#"request_timeout = "1s"\#nidle_timeout = "1m""#)
+        let connection = try RawHTTPConnection(port: setup.port)
+        let head = Array("POST /write?db=x HTTP/1.1\r\nHost: x\r\nX-Pad: \(String(repeating: "a", count: 200))\r\nContent-Length: 9\r\n\r\n".utf8)
+
+        var sent = 0
+        while sent < head.count && !connection.hasDataWithin(milliseconds: 100) {
+            try connection.send([head[sent]])
+            sent += 1
+        }
+
+        #expect(sent < head.count, "the whole head was sent before the connection was closed")
+        #expect(connection.isClosedByServer())
+        expectSameWorker(setup, pid)
+    }
+
     /// Ten connections are served; the eleventh to the twentieth are told 503 with Retry-After
     /// at once and closed; once one of the ten closes, a new connection is served again.
     @Test func connectionsBeyondMaxConnectionsAreAnswered503AndClosed() throws {
