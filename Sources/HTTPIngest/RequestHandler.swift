@@ -12,7 +12,8 @@ import NIOHTTP1
 ///   connection (a head that is still arriving then is closed without an answer).
 /// - `waitingForCommit`: answered once its rows are committed; no deadline (the rows are in the
 ///   ring: an answer other than 204 would have the client send them again).
-/// - `closing`: an answer was sent before the body was read; the rest is ignored.
+/// - `closing`: an answer that closes the connection was sent; what the client still sends is
+///   ignored until it closes, or the request timeout has passed.
 final class RequestHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -136,8 +137,12 @@ final class RequestHandler: ChannelInboundHandler {
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if closes {
             state = .closing
-            deadline?.cancel()
-            written.assumeIsolated().whenComplete { [weak self] _ in self?.context?.close(promise: nil) }
+            // Only the output is closed: what the client still sends (the body of a request
+            // refused from its head) is read and dropped until it closes, or for at most the
+            // request timeout. A full close would reset the connection under a client still
+            // sending, which would lose this answer and see a connection error, and retry.
+            written.assumeIsolated().whenComplete { [weak self] _ in self?.context?.close(mode: .output, promise: nil) }
+            expect(by: .now() + Self.timeAmount(server.settings.requestTimeout))
         } else {
             state = .idle
             requestStarted = nil
