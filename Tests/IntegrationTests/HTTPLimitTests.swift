@@ -65,6 +65,25 @@ import Testing
         expectSameWorker(setup, pid)
     }
 
+    /// Most clients send the whole body (no `Expect: 100-continue`) before they read the answer;
+    /// here the body follows once the 413 is there, as over a slow network. The worker drops the
+    /// rest of the body instead of resetting the connection under the client, which would then
+    /// fail to send, see a network error instead of the 413, and retry for ever.
+    @Test func aClientStillSendingABodyOverMaxBodySizeGetsToReadThe413() throws {
+        let (setup, pid) = try started()
+        let body = Array(String(repeating: "cpu v=1i\n", count: 250_000).utf8)  // 2.25 MB
+        let connection = try RawHTTPConnection(port: setup.port)
+        try connection.send("POST /write?db=x HTTP/1.1\r\nHost: x\r\nContent-Length: \(body.count)\r\n\r\n")
+        #expect(connection.hasDataWithin(milliseconds: 10_000))
+
+        try connection.send(body)
+
+        #expect(try connection.response().status == 413)
+        #expect(connection.isClosedByServer())
+        #expect(setup.rowsIn() == 0)
+        expectSameWorker(setup, pid)
+    }
+
     /// A chunked body declares no length: it is counted as it arrives and refused past the limit.
     @Test func aChunkedBodyThatGrowsOverMaxBodySizeIsAnswered413() throws {
         let (setup, pid) = try started()
