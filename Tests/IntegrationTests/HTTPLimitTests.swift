@@ -241,6 +241,20 @@ import Testing
         #expect(setup.rowsIn() == 3)
     }
 
+    @Test func aWorkerServesAThousandConnectionsAtOnce() throws {
+        let (setup, pid) = try started("")
+        let connections = try (0..<1000).map { _ in try RawHTTPConnection(port: setup.port) }
+
+        for connection in connections { try connection.send("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n") }
+        let statuses = try connections.map { try $0.response().status }
+
+        #expect(statuses == Array(repeating: 204, count: 1000))
+        try withExtendedLifetime(connections) {
+            try waitUntil("the worker's title counts 1000 connections") { setup.supervisor.worker("http")?.title.contains(" 1000 connections ") ?? false }
+        }
+        #expect(setup.supervisor.worker("http")?.pid == pid)
+    }
+
     /// Two requests in one send: a write, then a query; answered in that order on the connection.
     @Test func pipelinedRequestsAreAnsweredInOrder() throws {
         let (setup, _) = try started()
@@ -308,6 +322,17 @@ import Testing
         }
 
         #expect(setup.rowsIn() == forms.count)
+    }
+
+    @Test func realClientsAuthenticateWithAPasswordOrAToken() throws {
+        let setup = try started()
+
+        let clients = Binaries.runProgram("/usr/bin/env", ["python3", clientPath("authenticated_clients.py"), String(setup.port)],
+                                          stdin: "\(Self.token)\ntelegraf\n\(Self.password)\n")
+
+        #expect(clients.output == "v1 written\nv1 wrong password 401\nv2 written\nv2 wrong token 401\n")
+        #expect(clients.status == 0)
+        #expect(setup.rowsIn() == 2)
     }
 
     @Test func pingAndHealthNeedNoCredentials() throws {

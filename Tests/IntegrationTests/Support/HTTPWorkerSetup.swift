@@ -82,7 +82,8 @@ func spawnClient(_ script: String, _ arguments: [String], logPath: String) -> pi
     Binaries.spawnProgram("/usr/bin/env", ["python3", clientPath(script)] + arguments, logPath: logPath)
 }
 
-private func clientPath(_ script: String) -> String {
+/// The path of a client script of Tests/IntegrationTests/Clients.
+func clientPath(_ script: String) -> String {
     let here = #filePath
     let support = here[..<here.lastIndex(of: "/")!]
     return support[..<support.lastIndex(of: "/")!] + "/Clients/" + script
