@@ -8,11 +8,13 @@ import NIOHTTP1
 /// NIO's pipelining handler in front of it hands over one request at a time, so a connection is
 /// always in exactly one of these states:
 /// - `idle`: between requests; closed after the idle timeout.
-/// - `reading`: a request was admitted and its body arrives; answered 408 and closed after the
-///   request timeout, so that a slow client cannot hold a connection.
+/// - `reading`: a request was admitted and its body arrives; answered 408 and closed once the
+///   request timeout has passed since its first byte, so that a slow client cannot hold a
+///   connection (a head that is still arriving then is closed without an answer).
 /// - `waitingForCommit`: answered once its rows are committed; no deadline (the rows are in the
 ///   ring: an answer other than 204 would have the client send them again).
-/// - `closing`: an answer was sent before the body was read; the rest is ignored.
+/// - `closing`: an answer that closes the connection was sent; what the client still sends is
+///   ignored until it closes, or the request timeout has passed.
 final class RequestHandler: ChannelInboundHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
@@ -28,13 +30,24 @@ final class RequestHandler: ChannelInboundHandler {
     private var state = State.idle
     private var keepAlive = true
     private var deadline: Scheduled<Void>?
+    /// When the request in progress began to arrive (``RequestStartWatch`` sees its first byte
+    /// before the decoder has its whole head); nil between requests.
+    private var requestStarted: NIODeadline?
     private var context: ChannelHandlerContext?
 
     init(server: ServerState) { self.server = server }
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        expect(within: server.settings.idleTimeout)
+        expect(by: .now() + Self.timeAmount(server.settings.idleTimeout))
+    }
+
+    /// Bytes arrived: when they begin a request, its request timeout starts now.
+    func bytesArrived() {
+        guard case .idle = state, requestStarted == nil else { return }
+        let started = NIODeadline.now()
+        requestStarted = started
+        expect(by: started + Self.timeAmount(server.settings.requestTimeout))
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
@@ -67,7 +80,7 @@ final class RequestHandler: ChannelInboundHandler {
             } catch {
                 return send(.error(.internalServerError, request.endpoint.apiVersion, code: "internal error", "\(error)"), for: head)
             }
-            expect(within: server.settings.requestTimeout) { [weak self] in
+            expect(by: (requestStarted ?? .now()) + Self.timeAmount(server.settings.requestTimeout)) { [weak self] in
                 self?.send(.error(.requestTimeout, request.endpoint.apiVersion, code: "request timeout",
                                   "the request was not complete within request_timeout") .closing(), for: head)
             }
@@ -128,19 +141,24 @@ final class RequestHandler: ChannelInboundHandler {
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if closes {
             state = .closing
-            deadline?.cancel()
-            written.assumeIsolated().whenComplete { [weak self] _ in self?.context?.close(promise: nil) }
+            // Only the output is closed: what the client still sends (the body of a request
+            // refused from its head) is read and dropped until it closes, or for at most the
+            // request timeout. A full close would reset the connection under a client still
+            // sending, which would lose this answer and see a connection error, and retry.
+            written.assumeIsolated().whenComplete { [weak self] _ in self?.context?.close(mode: .output, promise: nil) }
+            expect(by: .now() + Self.timeAmount(server.settings.requestTimeout))
         } else {
             state = .idle
-            expect(within: server.settings.idleTimeout)
+            requestStarted = nil
+            expect(by: .now() + Self.timeAmount(server.settings.idleTimeout))
         }
     }
 
     /// Closes the connection (or runs `expired`) unless another deadline replaces this one first.
-    private func expect(within duration: Duration, expired: (() -> Void)? = nil) {
+    private func expect(by time: NIODeadline, expired: (() -> Void)? = nil) {
         deadline?.cancel()
         guard let context else { return }
-        deadline = context.eventLoop.assumeIsolated().scheduleTask(in: .nanoseconds(Self.nanoseconds(duration))) { [weak self] in
+        deadline = context.eventLoop.assumeIsolated().scheduleTask(deadline: time) { [weak self] in
             if let expired { expired() } else { self?.context?.close(promise: nil) }
         }
     }
@@ -160,8 +178,8 @@ final class RequestHandler: ChannelInboundHandler {
             || (head.headers["content-length"].first.flatMap(Int.init) ?? 0) > 0
     }
 
-    private static func nanoseconds(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+    private static func timeAmount(_ duration: Duration) -> TimeAmount {
+        .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
     }
 }
 

@@ -39,8 +39,9 @@ final class ServerState: @unchecked Sendable {
         limits.maxHeaderListSize = Self.maxHeaderBytes
         limits.maxHeaderFieldSize = Self.maxHeaderBytes
         limits.maxHeaderFieldCount = Self.maxHeaderCount
-        try pipeline.configureHTTPServerPipeline(withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
         let handler = RequestHandler(server: self)
+        try pipeline.addHandler(RequestStartWatch(handler))
+        try pipeline.configureHTTPServerPipeline(withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
         try pipeline.addHandler(handler)
         let id = ObjectIdentifier(channel)
         connections[id] = handler
