@@ -42,7 +42,7 @@ struct Authenticator {
     private func matches(_ candidate: [UInt8]) -> Bool {
         var found = false
         for secret in secrets {
-            var difference = UInt8(truncatingIfNeeded: secret.count ^ candidate.count)
+            var difference: UInt8 = secret.count == candidate.count ? 0 : 1
             for i in 0 ..< secret.count {
                 difference |= secret[i] ^ (i < candidate.count ? candidate[i] : 0)
             }

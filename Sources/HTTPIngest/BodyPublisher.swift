@@ -23,10 +23,12 @@ struct BodyOutcome: Equatable {
 }
 
 /// Parses a request body and publishes its rows into the ring as one group, so that a request is
-/// stored whole or not at all (see ``SharedRing/tryPublishAll(payloadSizes:_:)``).
+/// stored whole or not at all (see ``SharedRing/tryPublishAll(_:)``).
 ///
 /// The records are encoded into a private buffer first, then copied: the ring's reservation then
-/// lasts only for the copy, and a body that does not fit costs no reservation at all.
+/// lasts only for the copy, and a body that does not fit costs no reservation at all. A row the
+/// ring's record cannot hold (keys over 64 KiB, a row over ``SharedRing/maxPayloadSize``) is
+/// refused like a line that does not parse, so that no 204 is sent for a row no inserter can read.
 final class BodyPublisher {
     private let ring: SharedRing
     private let databaseTag: [UInt8]?
@@ -41,7 +43,8 @@ final class BodyPublisher {
     /// Parses `body` with `precision` (lines without a timestamp get `receivedAt`) and publishes
     /// every accepted row; `database` becomes the value of the database tag when one is configured.
     func publish(_ body: UnsafeRawBufferPointer, precision: Precision, receivedAt: Int64, database: String?) -> BodyOutcome {
-        records.removeAll(keepingCapacity: true)
+        // Capacity is kept for the usual body; a rare huge one gives its memory back.
+        records.removeAll(keepingCapacity: records.capacity <= Self.keptCapacity)
         sizes.removeAll(keepingCapacity: true)
         var rejected = 0
         var firstRejection: String?
@@ -49,6 +52,11 @@ final class BodyPublisher {
         let tag = databaseTag.flatMap { key in database.flatMap { $0.isEmpty ? nil : (key: key, value: Array($0.utf8)) } }
         LineParser(precision: precision).parse(body, defaultTime: receivedAt) { point in
             let size = PointRecord.encodedSize(point, extraTag: tag)
+            if let problem = PointRecord.unencodable(point, extraTag: tag) ?? (size > ring.maxPayloadSize ? "a row of \(size) bytes, more than the ring takes (\(ring.maxPayloadSize))" : nil) {
+                rejected += 1
+                if firstRejection == nil { firstRejection = "line \(point.line): \(problem)" }
+                return
+            }
             let start = records.count
             records.append(contentsOf: repeatElement(0, count: size))
             records.withUnsafeMutableBytes { _ = PointRecord.encode(point, extraTag: tag, into: $0.baseAddress! + start) }
@@ -61,12 +69,12 @@ final class BodyPublisher {
         var outcome = BodyOutcome(publication: .published(0..<0), accepted: sizes.count, rejected: rejected,
                                   firstRejection: firstRejection, rejections: rejections)
         guard !sizes.isEmpty else { return outcome }
-        var offsets = [Int](repeating: 0, count: sizes.count)
-        for i in 1 ..< max(sizes.count, 1) { offsets[i] = offsets[i - 1] + sizes[i - 1] }
-        let result = records.withUnsafeBytes { source in
-            ring.tryPublishAll(payloadSizes: sizes) { i, destination in
-                destination.copyMemory(from: UnsafeRawBufferPointer(rebasing: source[offsets[i] ..< offsets[i] + sizes[i]]))
-            }
+        let result = records.withUnsafeBytes { buffer in
+            var offset = 0
+            return ring.tryPublishAll(sizes.map { size in
+                defer { offset += size }
+                return UnsafeRawBufferPointer(rebasing: buffer[offset ..< offset + size])
+            })
         }
         switch result {
         case .published(let sequences): outcome.publication = .published(sequences)
@@ -75,6 +83,8 @@ final class BodyPublisher {
         }
         return outcome
     }
+
+    static let keptCapacity = 4 << 20
 
     /// Rejected lines a request may hand to the rejects table: as many as the reject limit's
     /// burst (``RejectKeeper/burstLines``), which would refuse more anyway.

@@ -27,7 +27,8 @@ public final class HTTPWorker {
     }
 
     /// Serves until SIGTERM; then takes no new request, finishes those in progress, and returns
-    /// the exit status.
+    /// the exit status. SIGQUIT (a crash restart) is taken between requests, never in the middle of
+    /// publishing one, which would leave part of it in the ring; it closes every connection.
     public func run() throws -> Int32 {
         Self.raiseDescriptorLimit()
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -47,7 +48,7 @@ public final class HTTPWorker {
         let done = loop.makePromise(of: Void.self)
         loop.scheduleRepeatedTask(initialDelay: .zero, delay: .milliseconds(100)) { task in
             if worker.shouldStop() && !state.isStopping {
-                state.stop()
+                state.stop(abandoningRequests: worker.exitStatus != 0)
                 servers.forEach { $0.close(promise: nil) }
             }
             if state.isStopping && state.connectionCount == 0 {

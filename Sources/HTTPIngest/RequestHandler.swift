@@ -34,6 +34,8 @@ final class RequestHandler: ChannelInboundHandler {
     /// before the decoder has its whole head); nil between requests.
     private var requestStarted: NIODeadline?
     private var context: ChannelHandlerContext?
+    /// What this connection's body in progress counts in ``ServerState/bodyBytesHeld``.
+    private var heldBytes = 0
 
     init(server: ServerState) { self.server = server }
 
@@ -52,7 +54,13 @@ final class RequestHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         deadline?.cancel()
+        releaseBody()
         self.context = nil
+    }
+
+    private func releaseBody() {
+        _ = server.holdBodyBytes(-heldBytes)
+        heldBytes = 0
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -94,18 +102,28 @@ final class RequestHandler: ChannelInboundHandler {
         do {
             try body.append(bytes)
         } catch {
-            send(Self.answer(to: error, request.endpoint.apiVersion, server.service).closing(), for: head)
+            return send(Self.answer(to: error, request.endpoint.apiVersion, server.service).closing(), for: head)
+        }
+        let grown = body.heldBytes - heldBytes
+        heldBytes = body.heldBytes
+        if !server.holdBodyBytes(grown) {
+            send(.busy(request.endpoint.apiVersion, "the worker holds too many request bodies: retry later").closing(), for: head)
         }
     }
 
     private func finish(_ request: AdmittedRequest, head: HTTPRequestHead, body: RequestBody) {
+        if server.isStopping && server.settings.ack == .commit, case .write(let version) = request.endpoint {
+            // The inserters may stop before these rows could be committed: the client sends them again.
+            return send(.busy(version, "linemaster is stopping: retry later"), for: head)
+        }
         let bytes: [UInt8]
         do { bytes = try body.finish() } catch {
             return send(Self.answer(to: error, request.endpoint.apiVersion, server.service), for: head)
         }
+        releaseBody()
         let channel = context?.channel
         let reply = bytes.withUnsafeBytes {
-            server.service.complete(request, body: $0, now: .now, receivedAt: ServerState.nanosecondsSinceEpoch(),
+            server.service.complete(request, body: $0, now: .now, receivedAt: WallClock.nanosecondsSinceEpoch(),
                                     source: RejectSource(transport: "http", local: ServerState.text(channel?.localAddress),
                                                          peer: ServerState.text(channel?.remoteAddress)))
         }
@@ -126,32 +144,46 @@ final class RequestHandler: ChannelInboundHandler {
     }
 
     /// Writes the answer; then waits for the next request, or closes.
+    ///
+    /// Every decision is made before the write: writing the end of a response makes NIO's
+    /// pipelining handler deliver the next pipelined request at once, into this handler, which
+    /// must then be in the state that request finds.
     private func send(_ answer: Answer, for request: HTTPRequestHead) {
         guard let context else { return }
+        releaseBody()
         var headers = HTTPHeaders(answer.extraHeaders)
         headers.add(name: "X-Influxdb-Version", value: Answer.influxVersion)
         headers.add(name: "X-Influxdb-Build", value: "OSS")
         headers.add(name: "Content-Length", value: String(answer.body.utf8.count))
         let closes = answer.closesConnection || !keepAlive || server.isStopping
         headers.add(name: "Connection", value: closes ? "close" : "keep-alive")
+        requestStarted = nil
+        if closes {
+            state = .closing
+            expect(by: .now() + Self.timeAmount(server.settings.requestTimeout))
+        } else {
+            state = .idle
+            expect(by: .now() + Self.timeAmount(server.settings.idleTimeout))
+        }
         context.write(wrapOutboundOut(.head(HTTPResponseHead(version: request.version, status: answer.status, headers: headers))), promise: nil)
         if !answer.body.isEmpty && request.method != .HEAD {
             context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: answer.body)))), promise: nil)
         }
         let written = context.writeAndFlush(wrapOutboundOut(.end(nil)))
         if closes {
-            state = .closing
             // Only the output is closed: what the client still sends (the body of a request
             // refused from its head) is read and dropped until it closes, or for at most the
             // request timeout. A full close would reset the connection under a client still
             // sending, which would lose this answer and see a connection error, and retry.
             written.assumeIsolated().whenComplete { [weak self] _ in self?.context?.close(mode: .output, promise: nil) }
-            expect(by: .now() + Self.timeAmount(server.settings.requestTimeout))
-        } else {
-            state = .idle
-            requestStarted = nil
-            expect(by: .now() + Self.timeAmount(server.settings.idleTimeout))
         }
+    }
+
+    /// A client that sends requests faster than it reads the answers is not read from until
+    /// its answers have gone out, so that they cannot pile up in the worker's memory.
+    func channelWritabilityChanged(context: ChannelHandlerContext) {
+        context.channel.setOption(ChannelOptions.autoRead, value: context.channel.isWritable).whenFailure { _ in }
+        context.fireChannelWritabilityChanged()
     }
 
     /// Closes the connection (or runs `expired`) unless another deadline replaces this one first.
@@ -163,9 +195,10 @@ final class RequestHandler: ChannelInboundHandler {
         }
     }
 
-    /// Closes the connection now if no request is in progress (the worker is stopping).
-    func closeIfIdle() {
-        if case .idle = state { context?.close(promise: nil) }
+    /// Closes the connection now if no request is in progress, or even if one is (the worker is stopping).
+    func close(evenIfBusy: Bool) {
+        if case .idle = state { return context?.close(promise: nil) ?? () }
+        if evenIfBusy { context?.close(promise: nil) }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {

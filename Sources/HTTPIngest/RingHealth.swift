@@ -8,7 +8,9 @@ import SharedRing
 struct RingHealth {
     let stallLimit: Duration
     private var lastReleased: UInt64?
+    /// When the release position last moved, or rows began to wait (it cannot move without them).
     private var lastMove: ContinuousClock.Instant?
+    private var wasWaiting = false
 
     /// Above this share of the ring in use, health reports it full (a write may still fit).
     static let fullShare = 0.9
@@ -19,10 +21,11 @@ struct RingHealth {
     mutating func problem(of ring: SharedRing, now: ContinuousClock.Instant) -> String? {
         let released = ring.oldestUnreleasedSequence
         let waiting = ring.nextPublishedSequence > released
-        if released != lastReleased || !waiting || lastMove == nil {
+        if released != lastReleased || !waiting || !wasWaiting || lastMove == nil {
             lastReleased = released
             lastMove = now
         }
+        wasWaiting = waiting
         let counters = ring.counters
         if Double(counters.bytesUsed) > Self.fullShare * Double(counters.capacity) { return "the ring is full" }
         if let lastMove, now - lastMove > stallLimit {

@@ -14,18 +14,28 @@ final class ServerState: @unchecked Sendable {
     let settings: HTTPGrant
     let service: WriteService
     let commits: CommitWatch
-    let rejects: RejectKeeper
     private(set) var isStopping = false
+    /// Bytes of request bodies held by all connections: bounded, so that many clients each
+    /// sending up to `max_body_size` slowly cannot exhaust the worker's memory.
+    private(set) var bodyBytesHeld = 0
     private var connections: [ObjectIdentifier: RequestHandler] = [:]
 
     init(ring: SharedRing, settings: HTTPGrant, stats: WorkerStatsSlot?, rejects: RejectKeeper, eventLoop: EventLoop) {
         self.settings = settings
-        self.rejects = rejects
         service = WriteService(ring: ring, settings: settings, stats: stats, rejects: rejects)
         commits = CommitWatch(ring: ring, eventLoop: eventLoop)
     }
 
     var connectionCount: Int { connections.count }
+
+    /// What all bodies in progress may hold together: eight of the largest.
+    var bodyBudget: Int { 8 * settings.maxBodySize }
+
+    /// Accounts for `delta` more (or, negative, fewer) body bytes held; false when the budget is spent.
+    func holdBodyBytes(_ delta: Int) -> Bool {
+        bodyBytesHeld += delta
+        return delta <= 0 || bodyBytesHeld <= bodyBudget
+    }
 
     /// Sets up a new connection: HTTP/1.1 with pipelining and NIO's answers to malformed requests,
     /// bounded headers, then a ``RequestHandler``; or a 503 and close beyond `max_connections`.
@@ -53,10 +63,12 @@ final class ServerState: @unchecked Sendable {
     static let maxHeaderBytes = 16 << 10
     static let maxHeaderCount = 100
 
-    /// Stops taking new requests: idle connections close now, busy ones after their answer.
-    func stop() {
+    /// Stops taking new requests: idle connections close now, busy ones after their answer; or,
+    /// `abandoningRequests` (a crash restart: SIGQUIT), every connection closes now, unanswered,
+    /// so that the clients send again what may not be safe.
+    func stop(abandoningRequests: Bool) {
         isStopping = true
-        for handler in connections.values { handler.closeIfIdle() }
+        for handler in connections.values { handler.close(evenIfBusy: abandoningRequests) }
     }
 
     /// `127.0.0.1:8086`, `[::1]:8086`, or a Unix socket's path, as the rejects table names sources.
@@ -67,12 +79,6 @@ final class ServerState: @unchecked Sendable {
         case .unixDomainSocket?: return address?.pathname ?? "unix"
         case nil: return "unknown"
         }
-    }
-
-    static func nanosecondsSinceEpoch() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 }
 

@@ -15,7 +15,7 @@ struct AdmittedRequest {
 
 /// What to do with a request head.
 enum Admission {
-    /// Read the body, then ``WriteService/complete(_:body:now:)``.
+    /// Read the body, then ``WriteService/complete(_:body:now:receivedAt:source:)``.
     case read(AdmittedRequest)
     /// Answer at once without reading the body (the connection is closed when one follows).
     case refuse(Answer)

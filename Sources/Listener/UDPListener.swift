@@ -132,7 +132,7 @@ public final class UDPListener {
     /// updated once per receive, not per datagram.
     private func ingest(datagramsFrom socket: UDPSocket, count: Int) {
         guard count > 0 else { return }
-        let receivedAt = Self.nanosecondsSinceEpoch()
+        let receivedAt = WallClock.nanosecondsSinceEpoch()
         var tally = Tally()
         for i in 0..<count {
             let (bytes, truncated) = datagrams.datagram(i)
@@ -186,11 +186,5 @@ public final class UDPListener {
             return (value == value.rounded() ? String(Int(value)) : String(value)) + suffix
         }
         return String(n)
-    }
-
-    static func nanosecondsSinceEpoch() -> Int64 {
-        var now = timespec()
-        clock_gettime(CLOCK_REALTIME, &now)
-        return Int64(now.tv_sec) * 1_000_000_000 + Int64(now.tv_nsec)
     }
 }

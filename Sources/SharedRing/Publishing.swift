@@ -66,33 +66,33 @@ extension SharedRing {
 
     /// Publishes several records as one unit: all of them, in order and at consecutive sequence
     /// numbers, or none (an HTTP request answered 503 must leave nothing behind that its retry
-    /// would store a second time). `write(i, buffer)` fills record `i`, of `payloadSizes[i]` bytes.
+    /// would store a second time).
     ///
     /// One reservation covers the whole group, so no other producer's record lands between its
-    /// records and no other producer can fill the ring halfway through it. A group larger than a
-    /// quarter of the ring is refused as ``PublishResult/tooLarge``: it could wait for ever for
-    /// that much free space in one piece.
-    public func tryPublishAll(
-        payloadSizes: [Int], _ write: (Int, UnsafeMutableRawBufferPointer) -> Void
-    ) -> GroupPublishResult {
-        guard !payloadSizes.isEmpty else { return .published(sequences: nextPublishedSequence ..< nextPublishedSequence) }
+    /// records and no other producer can fill the ring halfway through it. The checksums are
+    /// computed before it, so that consumers wait behind the group only for the copy. A group
+    /// larger than a quarter of the ring is refused as ``GroupPublishResult/tooLarge``: it could
+    /// wait for ever for that much free space in one piece.
+    public func tryPublishAll(_ payloads: [UnsafeRawBufferPointer]) -> GroupPublishResult {
+        let start = nextPublishedSequence
+        guard !payloads.isEmpty else { return .published(sequences: start ..< start) }
         var total = 0
-        for size in payloadSizes {
-            guard size >= 0, size <= maxPayloadSize else { return .tooLarge }
-            total += RecordFormat.size(payloadLength: size)
+        for payload in payloads {
+            guard payload.count <= maxPayloadSize else { return .tooLarge }
+            total += RecordFormat.size(payloadLength: payload.count)
         }
         guard total <= capacity / 4 else { return .tooLarge }
+        let checksums = payloads.map { RecordFormat.payloadChecksum($0, seed: checksumSeed) }
         guard let (first, firstOffset) = reserve(size: total) else { return .full }
         var position = first, offset = firstOffset
-        for (i, size) in payloadSizes.enumerated() {
+        for (payload, payloadChecksum) in zip(payloads, checksums) {
             let record = header(atOffset: offset)
-            let payload = UnsafeMutableRawBufferPointer(start: record.payload, count: size)
-            write(i, payload)
-            let payloadChecksum = RecordFormat.payloadChecksum(UnsafeRawBufferPointer(payload), seed: checksumSeed)
-            _ = commit(record, at: position, length: size, payloadChecksum: payloadChecksum)
-            position += UInt64(RecordFormat.size(payloadLength: size))
-            offset += RecordFormat.size(payloadLength: size)
+            if let source = payload.baseAddress { record.payload.copyMemory(from: source, byteCount: payload.count) }
+            markCommitted(record, at: position, length: payload.count, payloadChecksum: payloadChecksum)
+            position += UInt64(RecordFormat.size(payloadLength: payload.count))
+            offset += RecordFormat.size(payloadLength: payload.count)
         }
+        wakeConsumers()
         return .published(sequences: first ..< position)
     }
 
@@ -101,19 +101,24 @@ extension SharedRing {
         return result
     }
 
-    /// Writes the header of a filled record and makes it visible.
+    /// Writes the header of a filled record, makes it visible, and wakes consumers.
     private func commit(_ record: RecordHeader, at position: UInt64, length: Int, payloadChecksum: UInt32) -> PublishResult {
+        markCommitted(record, at: position, length: length, payloadChecksum: payloadChecksum)
+        wakeConsumers()
+        return .published(sequence: position)
+    }
+
+    @inline(__always)
+    private func markCommitted(_ record: RecordHeader, at position: UInt64, length: Int, payloadChecksum: UInt32) {
         record.setLength(length, checksum: RecordFormat.checksum(
             payloadChecksum: payloadChecksum, position: position, length: length))
         // The commit mark: everything above becomes visible to the consumer that acquires it.
         record.setState(RecordFormat.committed, at: position)
         _ = lm_fetch_add_relaxed_u64(layout.word(.rowsIn), 1)
-        wakeConsumers()
-        return .published(sequence: position)
     }
 
-    /// Reserves `size` bytes at the head, preceded by a skip record when they would not fit before
-    /// the end of the data area. Returns the record's position and offset, or nil when full.
+    /// Reserves `size` bytes at the head, preceded by skip records over the rest of the data area
+    /// when they would not fit before its end. Returns the position and offset, or nil when full.
     private func reserve(size: Int) -> (UInt64, Int)? {
         let headWord = layout.word(.reserveHead)
         var head = lm_load_relaxed_u64(headWord)
@@ -131,11 +136,23 @@ extension SharedRing {
             if end - tail > UInt64(capacity) { return nil }
             if lm_cas_u64(headWord, &head, end) != 0 {
                 guard skip > 0 else { return (head, offset) }
-                let skipRecord = header(atOffset: offset)
-                skipRecord.setLength(skip - RecordFormat.headerSize, checksum: 0)
-                skipRecord.setState(RecordFormat.released, at: head)
+                writeSkipRecords(at: head, offset: offset, count: skip)
                 return (head + UInt64(skip), 0)
             }
+        }
+    }
+
+    /// Covers `count` bytes with released records no larger than any record: a consumer takes a
+    /// record beyond ``maxRecordSize`` for damage and would never pass it (a group's reservation
+    /// can leave more than that before the end). Written last piece first, so that the first,
+    /// once visible, is followed by the others.
+    private func writeSkipRecords(at position: UInt64, offset: Int, count: Int) {
+        let pieces = (count + maxRecordSize - 1) / maxRecordSize
+        for piece in stride(from: pieces - 1, through: 0, by: -1) {
+            let start = piece * maxRecordSize
+            let record = header(atOffset: offset + start)
+            record.setLength(min(maxRecordSize, count - start) - RecordFormat.headerSize, checksum: 0)
+            record.setState(RecordFormat.released, at: position + UInt64(start))
         }
     }
 

@@ -38,9 +38,6 @@ public struct HTTPGrant: Equatable, Sendable {
 
     public init() {}
 
-    /// Whether requests must carry credentials.
-    public var requiresAuthentication: Bool { !authTokens.isEmpty || !users.isEmpty }
-
     /// `key=value` lines; the config refuses line breaks in every value.
     public var encoded: String {
         var lines = [

@@ -12,11 +12,12 @@ struct HTTPCommand: ParsableCommand {
         discussion: """
             Runs as a linemaster worker with flags = ["shared-memory", "http"] and listen = \
             ["tcp://HOST:PORT"]: it serves on the sockets the supervisor passes, with the [http] \
-            settings it grants. SIGTERM stops it after the requests in progress are answered.
+            settings it grants. SIGTERM stops it after the requests in progress are answered; SIGQUIT \
+            closes every connection, between requests, and exits with status 2.
             """)
 
     func run() throws {
-        let worker = Worker.start()
+        let worker = Worker.start(onQuit: .finishWorkInHand)
         do {
             throw ExitCode(try HTTPWorker(worker: worker).run())
         } catch let error as ExitCode {

@@ -66,6 +66,7 @@ import Testing
         #expect(!admits([]))
         #expect(!admits([("Authorization", "Token t0ke")]))
         #expect(!admits([("Authorization", "Token t0ken2")]))
+        #expect(!admits([("Authorization", "Token t0ken" + String(repeating: "x", count: 256))]), "lengths 256 apart differ")
         #expect(!admits([("Authorization", "Bearer t0ken")]))
         #expect(!admits([("Authorization", "Basic !!!")]))
         #expect(!admits([], "/write?u=telegraf&p=pass"))
@@ -103,6 +104,22 @@ import Testing
         let cut = try GzipInflater(limit: 1024)
         try Self.compressed.dropLast(4).withUnsafeBytes { try cut.feed($0) }
         #expect(throws: InflateError.corrupt("the gzip stream ends early")) { _ = try cut.finish() }
+    }
+
+    @Test func membersOneAfterTheOtherAreOneBodyWhateverThePieces() throws {
+        let twice = Self.compressed + Self.compressed
+        for cut in [Self.compressed.count, Self.compressed.count + 5, twice.count] {
+            let inflater = try GzipInflater(limit: 1024)
+            try twice[..<cut].withUnsafeBytes { try inflater.feed($0) }
+            try twice[cut...].withUnsafeBytes { try inflater.feed($0) }
+            #expect(try inflater.finish() == Array("cpu v=1\ncpu v=1\n".utf8))
+        }
+    }
+
+    @Test func aBodyOfExactlyTheLimitInflates() throws {
+        let inflater = try GzipInflater(limit: 8)
+        try Self.compressed.withUnsafeBytes { try inflater.feed($0) }
+        #expect(try inflater.finish().count == 8)
     }
 
     @Test func inflatingStopsAtTheLimit() throws {

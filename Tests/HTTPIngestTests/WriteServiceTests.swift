@@ -104,10 +104,21 @@ import Glibc
         #expect(send(service, "/write", headers: [token, ("Content-Length", "1025")]) == .now(.tooLarge(.v1, service.bodyTooLarge)))
         #expect(send(service, "/api/v2/write?precision=h", headers: [token])
             == .now(.error(.badRequest, .v2, code: "invalid", "invalid precision")))
-        if case .now(let answer) = send(service, "/write", headers: [token, ("Content-Encoding", "br")]) {
-            #expect(answer.status == HTTPResponseStatus.unsupportedMediaType)
+        guard case .now(let unsupported) = send(service, "/write", headers: [token, ("Content-Encoding", "br")]) else {
+            Issue.record("an unknown encoding is refused from the head")
+            return
         }
+        #expect(unsupported.status == HTTPResponseStatus.unsupportedMediaType)
         #expect(send(service, "/query?q=CREATE+DATABASE+x", method: .GET, headers: [token]) == .now(.json(.ok, #"{"results":[{"statement_id":0}]}"#)))
+    }
+
+    @Test func aRowTheRingCannotHoldIsRefusedLikeABadLine() {
+        defer { SharedSegment.unlink(name: name) }
+        let longKey = String(repeating: "k", count: 70_000)
+        let reply = send(service(), "/write", "cpu v=1 1\ncpu \(longKey)=2 2")
+        guard case .now(let answer) = reply else { Issue.record("\(reply)"); return }
+        #expect(answer.body == #"{"error":"partial write: line 2: a key longer than 65535 bytes dropped=1"}"#)
+        #expect(storedPoints().map(\.time) == [1])
     }
 
     @Test func aDatabaseTagCarriesTheRequestsDatabase() {

@@ -96,6 +96,21 @@ public enum PointRecord {
 }
 
 extension PointRecord {
+    /// Why `point` cannot be encoded, or nil when it can: the record keeps the lengths of the
+    /// measurement and of keys, and the counts of tags and fields, in 16 bits. No datagram can
+    /// exceed them; an HTTP body can.
+    public static func unencodable(_ point: PointView, extraTag: ExtraTag? = nil) -> String? {
+        let limit = Int(UInt16.max)
+        if point.measurement.unescapedCount > limit { return "a measurement longer than \(limit) bytes" }
+        if point.tags.count + (extraTag == nil ? 0 : 1) > limit || point.fields.count > limit {
+            return "more than \(limit) tags or fields"
+        }
+        if point.tags.contains(where: { $0.key.unescapedCount > limit }) || point.fields.contains(where: { $0.key.unescapedCount > limit }) {
+            return "a key longer than \(limit) bytes"
+        }
+        return nil
+    }
+
     /// Whether `point` has a tag keyed `tag.key` (its own value then wins).
     static func has(_ tag: ExtraTag, _ point: PointView) -> Bool {
         point.tags.contains { existing in

@@ -35,8 +35,17 @@ extension ConfigDecoder {
             default: reportUnknown(entry, in: "[http]", known: Self.httpKeys)
             }
         }
+        let credentialBytes = (settings.authTokens + settings.users).reduce(0) { $0 + $1.utf8.count + 6 }
+        if credentialBytes > Self.maxCredentialBytes {
+            report(line: table.entries.first { $0.key == "users" || $0.key == "auth_tokens" }?.line ?? 0,
+                   "auth_tokens and users hold more than \(Self.maxCredentialBytes / 1024) KiB: keep a few credentials per linemaster")
+        }
         return settings
     }
+
+    /// The [http] section travels through a pipe written before the worker reads it, which holds
+    /// 64 KiB: the credentials must leave room for the rest.
+    static let maxCredentialBytes = 32 << 10
 
     /// Tokens or `name:password` pairs: non-empty, one line each (they travel as lines of a pipe).
     private mutating func credentials(_ entry: TOMLTable.Entry, form: String) -> [String] {
