@@ -190,7 +190,7 @@ struct Psql {
     }
 
     func query(_ sql: String) throws -> String {
-        let (status, output) = try runCapturing(["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", conninfo, "-c", sql])
+        let (status, output) = try runCapturing(["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", conninfo, "-c", sql], joiningStderr: false)
         guard status == 0 else { throw BenchmarkFailure("psql failed on: \(sql)") }
         return output.trimmingSuffix("\n")
     }

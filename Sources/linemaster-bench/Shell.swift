@@ -5,9 +5,10 @@ func shellQuoted(_ s: String) -> String {
     "'" + s.replacingAll("'", with: "'\\''") + "'"
 }
 
-/// Runs `argv` (looked up in PATH) with stderr joined to stdout; its exit status and output.
-func runCapturing(_ argv: [String]) throws -> (status: Int32, output: String) {
-    guard let pipe = popen("exec " + argv.map(shellQuoted).joined(separator: " ") + " 2>&1", "r") else {
+/// Runs `argv` (looked up in PATH) to its end; its exit status and output, stderr joined to
+/// stdout unless `joiningStderr` is false (stderr then stays this process's).
+func runCapturing(_ argv: [String], joiningStderr: Bool = true) throws -> (status: Int32, output: String) {
+    guard let pipe = popen("exec " + argv.map(shellQuoted).joined(separator: " ") + (joiningStderr ? " 2>&1" : ""), "r") else {
         throw BenchmarkFailure("cannot run \(argv[0])")
     }
     var bytes: [UInt8] = []
