@@ -131,7 +131,7 @@ struct E2EBenchmark: ParsableCommand {
     private func temporaryDirectory() throws -> String {
         var template = Array("/tmp/linemaster-bench.XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else { throw BenchmarkFailure("mkdtemp: \(String(cString: strerror(errno)))") }
-        let path = String(cString: template)
+        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         chmod(path, 0o777)
         return path
     }
