@@ -37,8 +37,9 @@ final class HTTPConnection {
     func post(_ body: [UInt8]) throws(Failure) -> Response {
         do {
             if fd < 0 { try connectToTarget() }
-            try writeAll(headerPrefix + Array("Content-Length: \(body.count)\r\n\r\n".utf8))
-            try writeAll(body)
+            // MSG_MORE: the headers leave with the body's first bytes, not in a segment of their own.
+            try writeAll(headerPrefix + Array("Content-Length: \(body.count)\r\n\r\n".utf8), flags: Int32(MSG_MORE))
+            try writeAll(body, flags: 0)
             let (response, keepAlive) = try readResponse()
             if !keepAlive { disconnect() }
             return response
@@ -66,10 +67,10 @@ final class HTTPConnection {
         received.removeAll(keepingCapacity: true)
     }
 
-    private func writeAll(_ bytes: [UInt8]) throws(Failure) {
+    private func writeAll(_ bytes: [UInt8], flags: Int32) throws(Failure) {
         var offset = 0
         while offset < bytes.count {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL) | flags) }
             if n < 0 && errno == EINTR { continue }
             guard n > 0 else { throw failure("send") }
             offset += n
