@@ -43,7 +43,9 @@ final class Pipeline {
     }
 
     var table: String { quotedIdentifier(schema) + ".cpu" }
-    var log: String { readText(directory + ".log") ?? "" }
+
+    /// The supervisor's log, its last lines, for a failure's message.
+    private var logTail: String { (readText(directory + ".log") ?? "").split(separator: "\n").suffix(10).joined(separator: "\n") }
 
     private var config: String {
         """
@@ -77,7 +79,7 @@ final class Pipeline {
     /// Every worker running and every listener's socket bound (its activity says `udp ...`);
     /// then the ring, named in the pid file, is mapped read-only.
     private func waitUntilReady() throws {
-        try poll("the workers did not start", seconds: 30, every: 0.1) {
+        try poll("the workers did not start", log: { logTail }, seconds: 30, every: 0.1) {
             guard let s = status(), !s.workers.isEmpty, s.workers.allSatisfy({ $0.state == "running" }) else { return false }
             return s.workers.filter { $0.name.hasPrefix("listener") }.allSatisfy { $0.activity?.hasPrefix("udp ") == true }
         }
@@ -95,7 +97,7 @@ final class Pipeline {
     /// the table is emptied again.
     func warmUp(psql: Psql) throws {
         _ = try LoadRun(bin: settings.bin, arguments: ["127.0.0.1:\(udpPort)", "-n", "1", "--seq-start", "0"])
-        try poll("the warm-up row was not stored", seconds: 30, every: 0.1) {
+        try poll("the warm-up row was not stored", log: { logTail }, seconds: 30, every: 0.1) {
             let exists = (try? psql.query("SELECT count(*) FROM pg_tables WHERE schemaname = '\(schema)' AND tablename = 'cpu'")) == "1"
             return exists && ring!.counters.bytesUsed == 0
         }
@@ -126,11 +128,12 @@ final class Pipeline {
     }
 }
 
-/// Calls `condition` every `interval` seconds until it holds; throws `failure` after `seconds`.
-func poll(_ failure: String, seconds: Double, every interval: Double, _ condition: () -> Bool) throws {
+/// Calls `condition` every `interval` seconds until it holds; throws `failure` and the `log` that
+/// shows why after `seconds`.
+private func poll(_ failure: String, log: () -> String, seconds: Double, every interval: Double, _ condition: () -> Bool) throws {
     let deadline = Machine.now + seconds
     while !condition() {
-        guard Machine.now < deadline else { throw BenchmarkFailure("bench: \(failure) within \(Int(seconds)) s") }
+        guard Machine.now < deadline else { throw BenchmarkFailure("bench: \(failure) within \(Int(seconds)) s; the supervisor's log ends:\n\(log())") }
         usleep(useconds_t(interval * 1e6))
     }
 }

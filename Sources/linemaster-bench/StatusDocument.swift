@@ -16,12 +16,7 @@ struct StatusDocument: Decodable {
         }
     }
 
-    struct Ring: Decodable {
-        let dropped: Double
-    }
-
     let workers: [Worker]
-    let ring: Ring?
 
     /// Runs `linemaster status -D DIRECTORY --json`; nil while no supervisor answers.
     static func read(bin: String, dataDirectory: String) -> StatusDocument? {
