@@ -43,7 +43,7 @@ struct E2EBenchmark: ParsableCommand {
     @Option(help: ArgumentHelp("The base URL of an influxd, e.g. http://127.0.0.1:8186: the peer of the HTTP cases.", valueName: "URL"))
     var influx: String?
 
-    @Option(help: ArgumentHelp("Where linemaster's HTTP cases send, e.g. http://127.0.0.1:8086/write?db=bench.", valueName: "URL"))
+    @Option(name: .customLong("linemaster-http-url"), help: ArgumentHelp("Where linemaster's HTTP cases send, e.g. http://127.0.0.1:8086/write?db=bench.", valueName: "URL"))
     var linemasterHTTPURL: String?
 
     @Option(help: ArgumentHelp("A TOML file appended to each case's config (e.g. an HTTP worker).", valueName: "FILE"))
