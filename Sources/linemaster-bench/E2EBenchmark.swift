@@ -49,6 +49,9 @@ struct E2EBenchmark: ParsableCommand {
     @Option(help: ArgumentHelp("A TOML file appended to each case's config (e.g. an HTTP worker).", valueName: "FILE"))
     var extraConfig: String?
 
+    @Option(help: ArgumentHelp("Where the cases' data directories, configs, logs and the ceiling's file go; left in place (default: a new temporary directory, removed at the end).", valueName: "DIR"))
+    var workDirectory: String?
+
     @Option(help: "The directory of linemaster's executables (default: this executable's).")
     var bin: String?
 
@@ -71,8 +74,9 @@ struct E2EBenchmark: ParsableCommand {
         let benches = try BenchCase.parse(cases, secondsPerCase: seconds, fullLines: fullLines, httpLines: httpLines)
         let conninfo = url ?? getenv("LINEMASTER_TEST_DATABASE_URL").map { String(cString: $0) } ?? ""
         let psql = Psql(conninfo: conninfo)
-        let work = try temporaryDirectory()
-        defer { _ = system("rm -rf " + shellQuoted(work)) }
+        let work = try workDirectory ?? temporaryDirectory()
+        chmod(work, 0o777)   // the server writes the ceiling's file there and reads it back
+        defer { if workDirectory == nil { _ = system("rm -rf " + shellQuoted(work)) } }
         let settings = PipelineSettings(bin: bin ?? executableDirectory(), conninfo: conninfo, batchRows: batchRows, workDirectory: work,
                                         extraConfig: try extraConfigText(), listenerNice: listenerNice)
         let loadBefore = Machine.loadAverage, rcvbufErrors = Machine.udpReceiveBufferErrors()
@@ -127,13 +131,10 @@ struct E2EBenchmark: ParsableCommand {
         return text
     }
 
-    /// A directory the server can write the ceiling's file into and read it back from.
     private func temporaryDirectory() throws -> String {
         var template = Array("/tmp/linemaster-bench.XXXXXX".utf8CString)
         guard mkdtemp(&template) != nil else { throw BenchmarkFailure("mkdtemp: \(String(cString: strerror(errno)))") }
-        let path = String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        chmod(path, 0o777)
-        return path
+        return String(decoding: template.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private func executableDirectory() -> String {

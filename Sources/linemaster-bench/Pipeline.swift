@@ -88,6 +88,8 @@ final class Pipeline {
             throw BenchmarkFailure("no ring named in \(directory)/linemaster.pid")
         }
         self.ring = ring
+        // For whoever cleans up after an interrupted run (scripts/bench): a fast stop keeps the ring.
+        try writeText(directory + ".segment", ring.segment.name + "\n")
         if let nice = settings.listenerNice {
             for w in status()?.workers ?? [] where w.name.hasPrefix("listener") { setpriority(__priority_which_t(PRIO_PROCESS.rawValue), id_t(w.pid ?? 0), nice) }
         }
@@ -121,10 +123,13 @@ final class Pipeline {
         return nil
     }
 
-    /// A smart stop: the ring is empty, so the supervisor removes it.
+    /// A smart stop: the ring is empty, so the supervisor removes it; after a failed case it may
+    /// not be, and is removed here.
     func stop() {
+        let segment = ring?.segment.name
         ring = nil
         _ = try? runCapturing([settings.bin + "/linemaster", "stop", "-D", directory, "--mode", "smart", "--timeout", "20"])
+        if let segment { SharedSegment.unlink(name: segment) }
     }
 }
 
