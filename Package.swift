@@ -71,8 +71,10 @@ let package = Package(
             "Inserter", "WorkerRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
+        // zlib, for the load generator's gzip bodies.
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .executableTarget(name: "linemaster-load", dependencies: [
-            "CPlatform", "LineProtocol",
+            "CPlatform", "CZlib", "LineProtocol",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
         .executableTarget(name: "linemaster-bench", dependencies: [

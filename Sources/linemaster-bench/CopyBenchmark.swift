@@ -190,18 +190,9 @@ struct Psql {
     }
 
     func query(_ sql: String) throws -> String {
-        guard let pipe = popen("psql -X -A -t -v ON_ERROR_STOP=1 \(shellQuoted(conninfo)) -c \(shellQuoted(sql))", "r") else {
-            throw BenchmarkFailure("cannot run psql")
-        }
-        var output = ""
-        var buffer = [CChar](repeating: 0, count: 4096)
-        while fgets(&buffer, Int32(buffer.count), pipe) != nil { output += String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self) }
-        guard pclose(pipe) == 0 else { throw BenchmarkFailure("psql failed on: \(sql)") }
+        let (status, output) = try runCapturing(["psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", conninfo, "-c", sql], joiningStderr: false)
+        guard status == 0 else { throw BenchmarkFailure("psql failed on: \(sql)") }
         return output.trimmingSuffix("\n")
-    }
-
-    private func shellQuoted(_ s: String) -> String {
-        "'" + s.replacingAll("'", with: "'\\''") + "'"
     }
 }
 
@@ -211,7 +202,7 @@ struct BenchmarkFailure: Error, CustomStringConvertible {
 }
 
 extension String {
-    fileprivate func replacingAll(_ target: String, with replacement: String) -> String {
+    func replacingAll(_ target: String, with replacement: String) -> String {
         split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
     }
 
@@ -219,7 +210,7 @@ extension String {
         self + String(repeating: " ", count: max(0, width - count))
     }
 
-    fileprivate func trimmingSuffix(_ suffix: Character) -> String {
+    func trimmingSuffix(_ suffix: Character) -> String {
         var s = self
         while s.last == suffix { s.removeLast() }
         return s

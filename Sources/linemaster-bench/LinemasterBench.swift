@@ -6,6 +6,6 @@ struct LinemasterBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "linemaster-bench",
         abstract: "Measure linemaster's parts and print figures.",
-        subcommands: [ParseBenchmark.self, RingBenchmark.self, CopyBenchmark.self, DrainWorker.self]
+        subcommands: [ParseBenchmark.self, RingBenchmark.self, CopyBenchmark.self, E2EBenchmark.self, DrainWorker.self]
     )
 }

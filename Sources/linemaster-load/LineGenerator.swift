@@ -4,10 +4,12 @@ import LineProtocol
 /// Builds the numbered lines, with the series keys encoded once and cached.
 struct LineGenerator {
     private var seriesKeys: [[UInt8]] = []
+    private let seqStart: Int64
     private var seq: Int64
     private var index = 0
 
     init(measurement: String, series: Int, seqStart: Int64) throws {
+        self.seqStart = seqStart
         seq = seqStart
         seriesKeys.reserveCapacity(series)
         for s in 0..<series {
@@ -16,6 +18,13 @@ struct LineGenerator {
                 measurement: measurement, tags: [.init("host", "h\(s)"), .init("region", "r\(s % 8)")], to: &key)
             seriesKeys.append(key)
         }
+    }
+
+    /// Makes line `index` (counting from 0) the next one: what a connection does before each
+    /// request, when several share the numbering.
+    mutating func seek(toLine index: Int) {
+        self.index = index
+        seq = seqStart + Int64(index)
     }
 
     /// Appends up to `maxLines` lines to `datagram` without exceeding `maxBytes`; returns how many.
@@ -74,4 +83,11 @@ func monotonicSeconds() -> Double {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
+
+/// Sleeps `seconds` (never spinning), through interruptions.
+func sleepSeconds(_ seconds: Double) {
+    var request = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - Double(Int(seconds))) * 1e9))
+    var left = timespec()
+    while nanosleep(&request, &left) != 0 && errno == EINTR { request = left }
 }

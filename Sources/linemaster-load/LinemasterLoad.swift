@@ -1,24 +1,44 @@
 import ArgumentParser
 import Glibc
 
-/// `linemaster-load`: sends numbered line protocol over UDP so that loss and duplicates can be
-/// counted at the far end.
+/// `linemaster-load`: sends numbered line protocol over UDP or HTTP so that loss and duplicates
+/// can be counted at the far end.
 @main
 struct LinemasterLoad: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "linemaster-load",
-        abstract: "Send line protocol over UDP at a measured rate.",
+        abstract: "Send line protocol over UDP at a measured rate, or over HTTP as InfluxDB clients do.",
         discussion: """
             Line i (counting from 0), with s = i % series and seq = seq-start + i, is
               cpu,host=h<s>,region=r<s%8> usage=<x.yy>,idle=<i>i,label="x<i%100>",seq=<seq>i <ns>
             seq numbers the lines without gaps, so that the receiver can count lost and
             duplicated lines. The time is the wall clock when the datagram was built.
             At the end it prints lines, datagrams, bytes and the achieved rate; while it
-            runs it shows progress every second when stderr is a terminal.
+            runs over UDP it shows progress every second when stderr is a terminal.
+            With --http URL it POSTs the same lines, --lines-per-request to a body, over
+            --connections keep-alive HTTP/1.1 connections, as fast as the server answers;
+            "sent" then counts only the lines of requests answered 204, the answers are
+            counted by status, and the latency of each answer is reported as p50 and p99.
             """)
 
-    @Argument(help: "Where to send: HOST:PORT with an IPv4 address, [IPv6]:PORT, or localhost:PORT.")
-    var destination: String
+    @Argument(help: "Where to send over UDP: HOST:PORT with an IPv4 address, [IPv6]:PORT, or localhost:PORT.")
+    var destination: String?
+
+    @Option(help: ArgumentHelp("Send over HTTP instead: POST to this URL, e.g. http://127.0.0.1:8086/write?db=bench.", valueName: "URL"))
+    var http: String?
+
+    @Option(help: "With --http: keep-alive connections, each sending one request at a time.")
+    var connections = 4
+
+    @Option(name: .customLong("lines-per-request"), help: "With --http: lines per request body.")
+    var linesPerRequest = 5000
+
+    @Flag(help: "With --http: gzip each body (zlib level 1) and send Content-Encoding: gzip.")
+    var gzip = false
+
+    @Flag(help: ArgumentHelp("With --http: retry a request answered 503 or 429 with Retry-After, after waiting that long.",
+                             discussion: "At most \(HTTPLoad.maxAttempts) attempts per request. Other answers are never retried."))
+    var retry = false
 
     @Option(name: [.customShort("n"), .long], help: "Number of lines to send.")
     var lines = 1_000_000
@@ -56,12 +76,21 @@ struct LinemasterLoad: ParsableCommand {
         guard rate >= 0 else { throw ValidationError("--rate must not be negative") }
         guard linesPerDatagram >= 1 else { throw ValidationError("--lines-per-datagram must be at least 1") }
         guard series >= 1 else { throw ValidationError("--series must be at least 1") }
+        guard (destination == nil) != (http == nil) else { throw ValidationError("give either a UDP destination HOST:PORT or --http URL") }
+        if http != nil {
+            guard rate == 0, !segmentOffload else { throw ValidationError("--rate and --segment-offload are for UDP; --http sends as fast as the server answers") }
+            guard connections >= 1, linesPerRequest >= 1 else { throw ValidationError("--connections and --lines-per-request must be at least 1") }
+        } else {
+            guard !gzip, !retry else { throw ValidationError("--gzip and --retry are for --http") }
+        }
     }
 
     /// Datagrams per system call: sendmmsg takes 32, segmentation offload up to 64.
     var datagramsPerSend: Int { segmentOffload ? UDPSender.maxSegments : 32 }
 
     func run() throws {
+        if let http { return try runHTTP(url: http) }
+        let destination = destination!
         let address: SocketAddress
         do { address = try SocketAddress(parsing: destination) } catch { throw ValidationError("\(error)") }
         let sender = try UDPSender(to: address)
@@ -94,5 +123,15 @@ struct LinemasterLoad: ParsableCommand {
             }
         }
         stats.finish(destination: destination, seqStart: seqStart)
+    }
+
+    private func runHTTP(url: String) throws {
+        let target: HTTPTarget
+        do { target = try HTTPTarget(parsing: url) } catch { throw ValidationError("\(error)") }
+        let load = HTTPLoad(target: target, lines: lines, linesPerRequest: linesPerRequest, connections: connections,
+                            gzip: gzip, retry: retry, measurement: measurement, series: series, seqStart: seqStart)
+        let start = monotonicSeconds()
+        let tally = try load.run()
+        tally.printSummary(url: url, seqStart: seqStart, lines: lines, seconds: monotonicSeconds() - start)
     }
 }

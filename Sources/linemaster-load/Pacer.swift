@@ -18,8 +18,6 @@ struct Pacer {
         linesScheduled += lines
         let ahead = due - monotonicSeconds()
         guard ahead >= 0.001 else { return }
-        var request = timespec(tv_sec: Int(ahead), tv_nsec: Int((ahead - Double(Int(ahead))) * 1e9))
-        var left = timespec()
-        while nanosleep(&request, &left) != 0 && errno == EINTR { request = left }
+        sleepSeconds(ahead)
     }
 }

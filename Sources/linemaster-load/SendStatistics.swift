@@ -56,3 +56,24 @@ private func writeStderr(_ text: String) {
     var bytes = Array(text.utf8)
     _ = bytes.withUnsafeMutableBytes { write(STDERR_FILENO, $0.baseAddress, $0.count) }
 }
+
+extension HTTPTally {
+    /// The summary of an `--http` run: "sent" counts the lines of requests answered 204 only.
+    func printSummary(url: String, seqStart: Int64, lines: Int, seconds: Double) {
+        let seconds = max(seconds, 1e-9)
+        print("sent \(acknowledgedLines) lines in \(acknowledgedRequests) requests, \(acknowledgedBytes) bytes to \(url) in \(fixed(seconds, 3)) s")
+        print("rate: \(Int(Double(acknowledgedLines) / seconds)) lines/s, \(Int(Double(acknowledgedRequests) / seconds)) requests/s, \(fixed(Double(acknowledgedBytes) / seconds / 1e6, 2)) MB/s")
+        print("seq: \(seqStart) to \(seqStart + Int64(lines) - 1)")
+        print("answers: " + (statuses.isEmpty ? "none" : statuses.sorted { $0.key < $1.key }.map { "\($0.key) x\($0.value)" }.joined(separator: ", ")))
+        if !latencies.isEmpty {
+            let sorted = latencies.sorted()
+            func percentile(_ p: Int) -> String { fixed(sorted[(sorted.count * p + 99) / 100 - 1] * 1000, 2) }
+            print("latency: p50 \(percentile(50)) ms, p99 \(percentile(99)) ms, max \(fixed(sorted.last! * 1000, 2)) ms over \(sorted.count) answers")
+        }
+        if retries > 0 { print("retried: \(retries) times after 503 or 429 with Retry-After") }
+        if unacknowledgedRequests > 0 {
+            print("not acknowledged (no 204): \(unacknowledgedLines) lines in \(unacknowledgedRequests) requests")
+        }
+        if let firstFailure { print("no answer: \(noAnswers) times, first: \(firstFailure)") }
+    }
+}
