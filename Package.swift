@@ -39,7 +39,7 @@ let package = Package(
         // libpq, and the inserter's side of PostgreSQL: catalog, column mapping, COPY binary, ledger.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
         .target(name: "PostgresSink", dependencies: ["CLibPQ", "LineProtocol", "WorkerGrants"]),
-        // zlib, for gzip request bodies.
+        // zlib: the HTTP worker inflates gzip bodies, the load generator makes them.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The HTTP worker: InfluxDB's /write and /api/v2/write, rows into the ring, 204 once they are safe.
         .target(name: "HTTPIngest", dependencies: [
@@ -71,8 +71,6 @@ let package = Package(
             "Inserter", "WorkerRuntime",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
         ]),
-        // zlib, for the load generator's gzip bodies.
-        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         .executableTarget(name: "linemaster-load", dependencies: [
             "CPlatform", "CZlib", "LineProtocol",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
