@@ -5,34 +5,8 @@ import Testing
 /// as a user would, and what it stored looked at in PostgreSQL.
 @Suite struct HTTPWrites {
     static func config(port: UInt16, database: TestDatabase, ring: String = "32MiB", http: String = "", inserter: Bool = true) -> String {
-        """
-        [supervisor]
-        shutdown_timeout = "3s"
-        max_restarts = 100
-        [ring]
-        size = "\(ring)"
-        [database]
-        url = "\(database.url)"
-        schema = "\(database.schema)"
-        [http]
-        \(http)
-        [[worker]]
-        name = "http"
-        executable = "linemaster-http"
-        listen = ["tcp://127.0.0.1:\(port)"]
-        flags = ["shared-memory", "http"]
-        restart = "100ms"
-        """ + (inserter ? "\n" + Self.inserter : "")
+        HTTPWorkerSetup.config(port: port, http: http, httpWorkers: 1, database: database, inserters: inserter ? 1 : 0, ring: ring, extra: "")
     }
-
-    static let inserter = """
-        [[worker]]
-        name = "inserter"
-        executable = "linemaster-inserter"
-        flags = ["shared-memory", "database"]
-        start = "database-ready"
-        restart = "100ms"
-        """
 
     /// Runs curl; its output is the status code, then what `extra` asks for.
     static func curl(_ arguments: [String]) -> String {
