@@ -43,7 +43,8 @@ public struct WorkerCounter: Hashable, Sendable {
 
 /// A worker's statistics slot in the segment: pid, name and counters, read by `linemaster status`.
 ///
-/// The supervisor ``assign(pid:name:)``s a slot before it starts a worker and passes the index in
+/// The supervisor ``assign(pid:name:)``s a slot before it starts a worker (each instance keeps
+/// its slot, and its counters, across restarts) and passes the index in
 /// the environment variable ``environmentVariable``; the worker only ever calls ``add(_:to:)``.
 /// Writes are plain atomics: a slot has one writer at a time, and a reader may see a counter a
 /// moment old, never a torn one.
@@ -70,12 +71,19 @@ public struct WorkerStatsSlot: @unchecked Sendable {
         (base + 64 + counter.index * 8).assumingMemoryBound(to: UInt64.self)
     }
 
-    /// Gives the slot to a worker: sets its name and pid and zeroes its counters.
+    /// Gives the slot to a worker process: sets its pid, and its name. A slot that already
+    /// carries that name keeps its counters, so that an instance's counters add up over its
+    /// restarts and crash restarts and never go backwards (as Prometheus counters must not)
+    /// for as long as the segment lives; a slot given to another name starts from zero.
     public func assign(pid: Int32, name: String) {
         lm_store_release_u64(pidWord, 0)
-        let nameBytes = (base + 8).initializeMemory(as: UInt8.self, repeating: 0, count: Self.maxNameLength)
-        for (i, byte) in name.utf8.prefix(Self.maxNameLength).enumerated() { nameBytes[i] = byte }
-        for i in 0 ..< WorkerCounter.count { lm_store_relaxed_u64(counterWord(WorkerCounter(index: i)), 0) }
+        var kept = Array(name.utf8.prefix(Self.maxNameLength))
+        kept += repeatElement(0, count: Self.maxNameLength - kept.count)
+        let nameBytes = UnsafeMutableRawBufferPointer(start: base + 8, count: Self.maxNameLength)
+        if !nameBytes.elementsEqual(kept) {
+            nameBytes.copyBytes(from: kept)
+            for i in 0 ..< WorkerCounter.count { lm_store_relaxed_u64(counterWord(WorkerCounter(index: i)), 0) }
+        }
         lm_store_release_u64(pidWord, UInt64(UInt32(bitPattern: pid)))
     }
 

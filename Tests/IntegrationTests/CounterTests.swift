@@ -1,0 +1,38 @@
+import Glibc
+import Testing
+
+/// Counters as `linemaster status` and a Prometheus scrape read them: per instance, from shared
+/// memory, for as long as linemaster runs.
+@Suite struct Counters {
+    @Test func aListenersCountersSurviveItsCrashRestartAndNeverGoBackwards() throws {
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: UDPListenerIntoTheRing.config(port: port, count: 2))
+        try supervisor.startReady()
+        try supervisor.waitForListeners(["listener 1", "listener 2"])
+        let sender = UDPSender(port: port)
+        for i in 0..<6 { sender.send("cpu seq=\(i)i\nnot line protocol") }
+        try waitUntil("every datagram is counted") { self.total("datagrams", supervisor.status()) == 6 }
+        let before = supervisor.status()
+
+        let killed = supervisor.worker("listener 1")!.pid
+        kill(killed, SIGKILL)
+        try waitUntil("both listeners run again") {
+            supervisor.worker("listener 1").map { $0.pid != killed } ?? false
+        }
+        try supervisor.waitForListeners(["listener 1", "listener 2"])
+        let after = supervisor.status()
+        for name in ["listener 1", "listener 2"] {
+            for counter in ["datagrams", "lines_accepted", "lines_rejected", "rejected_lines_kept"] {
+                #expect(Int(after[name]?[counter] ?? "0")! >= Int(before[name]?[counter] ?? "0")!, "\(name) \(counter)")
+            }
+        }
+        for i in 6..<10 { sender.send("cpu seq=\(i)i\nnot line protocol") }
+        try waitUntil("the new datagrams add to the old counts") { self.total("datagrams", supervisor.status()) == 10 }
+        #expect(total("lines_accepted", supervisor.status()) == 10)
+        #expect(total("lines_rejected", supervisor.status()) == 10)
+    }
+
+    private func total(_ counter: String, _ workers: [String: [String: String]]) -> Int {
+        workers.filter { $0.key.hasPrefix("listener") }.map { Int($0.value[counter] ?? "0")! }.reduce(0, +)
+    }
+}
