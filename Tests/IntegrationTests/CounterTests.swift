@@ -32,6 +32,35 @@ import Testing
         #expect(total("lines_rejected", supervisor.status()) == 10)
     }
 
+    @Test func datagramsTheKernelDropsAtAFullSocketAreCountedOnceForTheSocket() throws {
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: """
+            [[worker]]
+            name = "listener"
+            executable = "linemaster-listener"
+            listen = ["udp://127.0.0.1:\(port)"]
+            receive_buffer = "4KiB"
+            flags = ["shared-memory"]
+            count = 2
+            """)
+        try supervisor.startReady()
+        try supervisor.waitForListeners(["listener 1", "listener 2"])
+        let listeners = ["listener 1", "listener 2"].map { supervisor.worker($0)!.pid }
+        listeners.forEach { kill($0, SIGSTOP) }
+        defer { listeners.forEach { kill($0, SIGCONT) } }
+        let sender = UDPSender(port: port)
+        for i in 0..<500 { sender.send("cpu,host=a seq=\(i)i") }
+        let dropped = KernelSockets.udpDrops(port: port)
+        #expect(dropped > 0)
+
+        let sockets = try #require(StatusJSON.parseSockets(supervisor.control(["status", "-D", supervisor.dataDirectory, "--json"]).output))
+        #expect(sockets.count == 1)
+        #expect(sockets.first?["worker"] == "listener" && sockets.first?["address"] == "udp://127.0.0.1:\(port)")
+        #expect(sockets.first?["socket_overflow"] == String(dropped))
+        let text = supervisor.control(["status", "-D", supervisor.dataDirectory]).output
+        #expect(text.contains("socket udp://127.0.0.1:\(port) (listener): \(dropped) datagrams dropped by the kernel"))
+    }
+
     private func total(_ counter: String, _ workers: [String: [String: String]]) -> Int {
         workers.filter { $0.key.hasPrefix("listener") }.map { Int($0.value[counter] ?? "0")! }.reduce(0, +)
     }
