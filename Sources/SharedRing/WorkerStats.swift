@@ -39,6 +39,14 @@ public struct WorkerCounter: Hashable, Sendable {
     public static let rowsParked = WorkerCounter(index: 10)
     /// Inserter: parked rows it stored in their table later (any inserter's; also in ``rowsInserted``).
     public static let parkedRowsStored = WorkerCounter(index: 11)
+    /// Inserter: rows of measurements without a table while `create_tables = "skip"`.
+    public static let rowsSkipped = WorkerCounter(index: 12)
+    /// Listener: bytes of line protocol received (datagrams, or request bodies after decompression).
+    public static let bytesReceived = WorkerCounter(index: 13)
+    /// Inserter: of ``rowsRejected``, rows a value of which the column's type refused (SQLSTATE class 22).
+    public static let rowsRejectedConversion = WorkerCounter(index: 14)
+    /// Inserter: of ``rowsRejected``, rows a constraint refused (SQLSTATE class 23: not null, check, no partition).
+    public static let rowsRejectedConstraint = WorkerCounter(index: 15)
 }
 
 /// A worker's statistics slot in the segment: pid, name and counters, read by `linemaster status`.

@@ -34,8 +34,11 @@ public struct WorkerCounters: Sendable {
     public var rejectedLinesNotKept: UInt64
     public var rowsParked: UInt64
     public var parkedRowsStored: UInt64
+    /// Every counter of the slot, by ``WorkerCounter`` index.
+    public var values: [UInt64]
 
     init(_ slot: WorkerStatsSlot) {
+        values = slot.values
         datagrams = slot.value(of: .messagesReceived)
         linesAccepted = slot.value(of: .rowsParsed)
         linesRejected = slot.value(of: .linesRejected)
