@@ -65,5 +65,13 @@ import Testing
             + rejected.reduce(0, +) + value(#"linemaster_rows_dropped_total{"reason":"ring_full","worker":"listener"}"#)!
             + value(#"linemaster_rows_skipped_total{"worker":"inserter"}"#)!
         #expect(accounted == value(#"linemaster_lines_received_total{"protocol":"udp","worker":"listener"}"#))
+
+        let text = supervisor.control(["status", "-D", supervisor.dataDirectory]).output
+        #expect(text.contains("balance: received 3 = stored 2 + lines rejected 1 + rows rejected 0 + dropped 0 + skipped 0 + parked 0 + in the ring 0: adds up"), "\(text)")
+        let json = supervisor.control(["status", "-D", supervisor.dataDirectory, "--json"]).output
+        let root = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        let balance = try #require(root?["balance"] as? [String: Any])
+        #expect(balance["received"] as? Int == 3 && balance["stored"] as? Int == 2 && balance["lines_rejected"] as? Int == 1)
+        #expect(balance["in_ring"] as? Int == 0 && balance["adds_up"] as? Bool == true)
     }
 }

@@ -48,6 +48,7 @@ public struct StatusReport: Sendable {
                 if !nonzero.isEmpty { lines.append("  \(w.name): " + nonzero.joined(separator: ", ")) }
             }
         }
+        if ring != nil { lines.append(Balance(self).text) }
         for socket in sockets {
             lines.append("socket \(socket.address) (\(socket.worker)): \(socket.datagramsDropped) datagrams dropped by the kernel (socket overflow)")
         }
@@ -69,6 +70,7 @@ public struct StatusReport: Sendable {
                 ("data_directory", .string(supervisor.dataDirectory)), ("config", .string(supervisor.configPath)),
             ]))),
             ("workers", .array(workerObjects.map { .object($0) })),
+            ("balance", ring == nil ? .null : Balance(self).json),
             ("sockets", .array(sockets.map { socket in .object(JSONObject([
                 ("worker", .string(socket.worker)), ("address", .string(socket.address)),
                 ("datagrams_dropped", .object(JSONObject([("socket_overflow", .number(Double(socket.datagramsDropped)))]))),
