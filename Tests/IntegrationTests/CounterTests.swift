@@ -1,3 +1,4 @@
+import Foundation
 import Glibc
 import Testing
 
@@ -59,6 +60,31 @@ import Testing
         #expect(sockets.first?["socket_overflow"] == String(dropped))
         let text = supervisor.control(["status", "-D", supervisor.dataDirectory]).output
         #expect(text.contains("socket udp://127.0.0.1:\(port) (listener): \(dropped) datagrams dropped by the kernel"))
+    }
+
+    @Test func theBalanceAddsUpWithRowsWaitingInTheRingAndRowsAFullRingDropped() throws {
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: UDPListenerIntoTheRing.config(port: port, ringSize: "1MiB", count: 1))
+        try supervisor.startReady()
+        try supervisor.waitForListeners(["listener"])
+        let line = "m,host=h value=\"" + String(repeating: "x", count: 900) + "\"\n"
+        let sender = UDPSender(port: port)
+        for _ in 0..<300 {
+            sender.send(String(repeating: line, count: 8) + "not line protocol\n")
+            usleep(500)
+        }
+        try waitUntil("every datagram the kernel kept is counted") {
+            Int(supervisor.status()["listener"]?["datagrams"] ?? "0")! + KernelSockets.udpDrops(port: port) == 300
+        }
+        let json = supervisor.control(["status", "-D", supervisor.dataDirectory, "--json"]).output
+        let root = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any]
+        let balance = try #require(root?["balance"] as? [String: Any])
+        #expect(balance["received"] as? Int == 2700 - KernelSockets.udpDrops(port: port) * 9)
+        #expect(balance["lines_rejected"] as? Int == 300 - KernelSockets.udpDrops(port: port))
+        #expect((balance["rows_dropped"] as? Int ?? 0) > 0)
+        #expect(balance["in_ring"] as? Int == Int(supervisor.ring()["rows_in"]!)! - (balance["lines_rejected"] as? Int ?? 0)
+                + Int(supervisor.status()["listener"]?["rejected_lines_not_kept"] ?? "0")!)
+        #expect(balance["adds_up"] as? Bool == true)
     }
 
     private func total(_ counter: String, _ workers: [String: [String: String]]) -> Int {
