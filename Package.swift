@@ -29,11 +29,13 @@ let package = Package(
         // The POSIX shared-memory segment and the ring of parsed rows inside it.
         .target(name: "SharedRing", dependencies: ["CPlatform", "SystemCalls"]),
         // The supervisor: config, state machine, spawning, signals, pid file.
-        .target(name: "Supervision", dependencies: ["CPlatform", "SharedRing", "SystemCalls", "WorkerGrants", "WorkerRuntime"]),
+        .target(name: "Supervision", dependencies: ["CPlatform", "Metrics", "SharedRing", "SystemCalls", "WorkerGrants", "WorkerRuntime"]),
         // What a worker executable links: capabilities, death pipe, process title, signal flags.
         .target(name: "WorkerRuntime", dependencies: ["CPlatform", "SharedRing", "WorkerGrants"]),
         // What every receiving worker does with line protocol it could not parse: into the ring, within a limit.
         .target(name: "Ingest", dependencies: ["LineProtocol", "SharedRing"]),
+        // The Prometheus text of the counters in shared memory, for `status --prometheus` and `/metrics`.
+        .target(name: "Metrics", dependencies: ["SharedRing"]),
         // The UDP listener worker: datagrams in, parsed rows into the ring.
         .target(name: "Listener", dependencies: ["CPlatform", "Ingest", "LineProtocol", "SharedRing", "SystemCalls", "WorkerRuntime"]),
         // libpq, and the inserter's side of PostgreSQL: catalog, column mapping, COPY binary, ledger.
@@ -94,6 +96,7 @@ let package = Package(
         .testTarget(name: "IntegrationTests", dependencies: ["SharedRing", "LineProtocol"], exclude: ["Clients"]),
         .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol", "WorkerGrants"]),
         .testTarget(name: "InserterTests", dependencies: ["Inserter"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics", "SharedRing"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "LineProtocol", "SharedRing"]),
         .testTarget(name: "HTTPIngestTests", dependencies: ["HTTPIngest", "Ingest", "LineProtocol", "SharedRing", "WorkerGrants"]),
     ]

@@ -118,6 +118,7 @@ final class WriteService {
         case .tooLargeForRing:
             return .now(.tooLarge(version, "the request's rows need more than a quarter of the ring (\(ring.capacity / 4) bytes): send smaller batches or raise [ring] size"))
         }
+        stats?.add(UInt64(body.count), to: .bytesReceived)
         stats?.add(UInt64(outcome.accepted), to: .rowsParsed)
         stats?.add(UInt64(outcome.accepted), to: .rowsPublished)
         if outcome.rejected > 0 { stats?.add(UInt64(outcome.rejected), to: .linesRejected) }

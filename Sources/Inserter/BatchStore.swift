@@ -72,7 +72,8 @@ struct BatchStore {
         guard !outcome.alreadyCommitted else { return false }
         stats?.add(1, to: .batchesWritten)
         stats?.add(UInt64(outcome.inserted), to: .rowsInserted)
-        stats?.add(UInt64(outcome.rejected.count), to: .rowsRejected)
+        stats?.count(rejected: outcome.rejected)
+        stats?.add(UInt64(outcome.skipped), to: .rowsSkipped)
         for rows in outcome.parked {
             stats?.add(UInt64(rows.count), to: .rowsParked)
             worker.log("parked \(rows.count) rows of \(rows.measurement): \(rows.cause); kept in linemaster_parked and retried with backoff")
@@ -118,5 +119,17 @@ struct LedgerDisagrees: Error, CustomStringConvertible {
 
     var description: String {
         "the ledger refuses ring range epoch \(epoch) seq \(first)...\(last) as overlapping a stored one, but reports none there"
+    }
+}
+
+extension WorkerStatsSlot {
+    /// Counts rows PostgreSQL refused, in all and by the class of their SQLSTATE, which is what
+    /// `linemaster_rows_rejected_total`'s reason tells apart.
+    func count(rejected: [RejectedRow]) {
+        add(UInt64(rejected.count), to: .rowsRejected)
+        let conversion = rejected.count(where: { $0.sqlstate.hasPrefix("22") })
+        let constraint = rejected.count(where: { $0.sqlstate.hasPrefix("23") })
+        if conversion > 0 { add(UInt64(conversion), to: .rowsRejectedConversion) }
+        if constraint > 0 { add(UInt64(constraint), to: .rowsRejectedConstraint) }
     }
 }

@@ -194,7 +194,8 @@ public final class Inserter {
                     if done == 0 { finished = true; break }
                     stats?.add(UInt64(outcome.inserted), to: .rowsInserted)
                     stats?.add(UInt64(outcome.inserted), to: .parkedRowsStored)
-                    stats?.add(UInt64(outcome.rejected.count), to: .rowsRejected)
+                    stats?.count(rejected: outcome.rejected)
+                    stats?.add(UInt64(outcome.skipped), to: .rowsSkipped)
                     entry.rows.count = max(0, entry.rows.count - done)
                     worker.log("stored \(outcome.inserted) parked rows of \(measurement)"
                                + (outcome.rejected.isEmpty ? "" : ", rejected \(outcome.rejected.count)"))

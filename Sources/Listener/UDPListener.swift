@@ -136,6 +136,7 @@ public final class UDPListener {
         var tally = Tally()
         for i in 0..<count {
             let (bytes, truncated) = datagrams.datagram(i)
+            tally.bytes += UInt64(bytes.count)
             if truncated {
                 tally.rejected += 1
                 worker.log("dropped a datagram larger than \(DatagramBatch.datagramCapacity) bytes from \(socket.address)")
@@ -148,13 +149,14 @@ public final class UDPListener {
         stats?.add(tally.accepted, to: .rowsPublished)
         if tally.dropped > 0 { stats?.add(tally.dropped, to: .rowsDropped) }
         if tally.rejected > 0 { stats?.add(tally.rejected, to: .linesRejected) }
+        stats?.add(tally.bytes, to: .bytesReceived)
         // Last: whoever reads N datagrams finds their rows counted already.
         stats?.add(UInt64(count), to: .messagesReceived)
     }
 
     /// What became of the lines of one receive.
     private struct Tally {
-        var parsed: UInt64 = 0, accepted: UInt64 = 0, dropped: UInt64 = 0, rejected: UInt64 = 0
+        var parsed: UInt64 = 0, accepted: UInt64 = 0, dropped: UInt64 = 0, rejected: UInt64 = 0, bytes: UInt64 = 0
     }
 
     /// Parses one datagram and publishes its points, and its rejected lines (from `source`).

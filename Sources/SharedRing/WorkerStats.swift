@@ -39,11 +39,20 @@ public struct WorkerCounter: Hashable, Sendable {
     public static let rowsParked = WorkerCounter(index: 10)
     /// Inserter: parked rows it stored in their table later (any inserter's; also in ``rowsInserted``).
     public static let parkedRowsStored = WorkerCounter(index: 11)
+    /// Inserter: rows of measurements without a table while `create_tables = "skip"`.
+    public static let rowsSkipped = WorkerCounter(index: 12)
+    /// Listener: bytes of line protocol received (datagrams, or request bodies after decompression).
+    public static let bytesReceived = WorkerCounter(index: 13)
+    /// Inserter: of ``rowsRejected``, rows a value of which the column's type refused (SQLSTATE class 22).
+    public static let rowsRejectedConversion = WorkerCounter(index: 14)
+    /// Inserter: of ``rowsRejected``, rows a constraint refused (SQLSTATE class 23: not null, check, no partition).
+    public static let rowsRejectedConstraint = WorkerCounter(index: 15)
 }
 
 /// A worker's statistics slot in the segment: pid, name and counters, read by `linemaster status`.
 ///
-/// The supervisor ``assign(pid:name:)``s a slot before it starts a worker and passes the index in
+/// The supervisor ``assign(pid:name:)``s a slot before it starts a worker (each instance keeps
+/// its slot, and its counters, across restarts) and passes the index in
 /// the environment variable ``environmentVariable``; the worker only ever calls ``add(_:to:)``.
 /// Writes are plain atomics: a slot has one writer at a time, and a reader may see a counter a
 /// moment old, never a torn one.
@@ -70,12 +79,19 @@ public struct WorkerStatsSlot: @unchecked Sendable {
         (base + 64 + counter.index * 8).assumingMemoryBound(to: UInt64.self)
     }
 
-    /// Gives the slot to a worker: sets its name and pid and zeroes its counters.
+    /// Gives the slot to a worker process: sets its pid, and its name. A slot that already
+    /// carries that name keeps its counters, so that an instance's counters add up over its
+    /// restarts and crash restarts and never go backwards (as Prometheus counters must not)
+    /// for as long as the segment lives; a slot given to another name starts from zero.
     public func assign(pid: Int32, name: String) {
         lm_store_release_u64(pidWord, 0)
-        let nameBytes = (base + 8).initializeMemory(as: UInt8.self, repeating: 0, count: Self.maxNameLength)
-        for (i, byte) in name.utf8.prefix(Self.maxNameLength).enumerated() { nameBytes[i] = byte }
-        for i in 0 ..< WorkerCounter.count { lm_store_relaxed_u64(counterWord(WorkerCounter(index: i)), 0) }
+        var kept = Array(name.utf8.prefix(Self.maxNameLength))
+        kept += repeatElement(0, count: Self.maxNameLength - kept.count)
+        let nameBytes = UnsafeMutableRawBufferPointer(start: base + 8, count: Self.maxNameLength)
+        if !nameBytes.elementsEqual(kept) {
+            nameBytes.copyBytes(from: kept)
+            for i in 0 ..< WorkerCounter.count { lm_store_relaxed_u64(counterWord(WorkerCounter(index: i)), 0) }
+        }
         lm_store_release_u64(pidWord, UInt64(UInt32(bitPattern: pid)))
     }
 

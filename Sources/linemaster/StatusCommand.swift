@@ -13,10 +13,13 @@ struct StatusCommand: ParsableCommand {
     @Flag(help: "Print JSON: a `workers` array with name, pid, state, uptime, restarts, last_exit.")
     var json = false
 
+    @Flag(help: "Print the counters in Prometheus's text format 0.0.4 (for node_exporter's textfile collector).")
+    var prometheus = false
+
     func run() throws {
         let report: StatusReport
         do { report = try StatusReport.read(dataDirectory: dataDirectory) } catch { throw ControlFailure.report(error) }
-        print(json ? report.json() : report.text())
+        print(prometheus ? report.prometheus() : json ? report.json() : report.text(), terminator: prometheus ? "" : "\n")
         if report.hasFailedWorker { throw ExitCode(1) }
     }
 }

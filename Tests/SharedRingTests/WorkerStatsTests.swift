@@ -21,7 +21,7 @@ import Testing
         #expect(status.workerStats(slot: 1).pid == nil)
     }
 
-    @Test func reassignedSlotStartsFromZeroAndLongNamesAreCut() throws {
+    @Test func aSlotGivenToAnotherNameStartsFromZeroAndLongNamesAreCut() throws {
         let test = try TestRing()
         let slot = test.ring.workerStats(slot: 7)
         slot.assign(pid: 1, name: "old")
@@ -31,5 +31,16 @@ import Testing
         #expect(slot.name == String(repeating: "n", count: WorkerStatsSlot.maxNameLength))
         slot.clear()
         #expect(slot.pid == nil)
+    }
+
+    @Test func aRestartedInstanceKeepsCountingWhereItsPredecessorStopped() throws {
+        let test = try TestRing()
+        let slot = test.ring.workerStats(slot: 3)
+        slot.assign(pid: 10, name: "listener 1")
+        slot.add(5, to: .rowsPublished)
+        slot.assign(pid: 11, name: "listener 1")
+        slot.add(2, to: .rowsPublished)
+        #expect(slot.pid == 11)
+        #expect(slot.value(of: .rowsPublished) == 7)
     }
 }

@@ -34,8 +34,11 @@ public struct WorkerCounters: Sendable {
     public var rejectedLinesNotKept: UInt64
     public var rowsParked: UInt64
     public var parkedRowsStored: UInt64
+    /// Every counter of the slot, by ``WorkerCounter`` index.
+    public var values: [UInt64]
 
     init(_ slot: WorkerStatsSlot) {
+        values = slot.values
         datagrams = slot.value(of: .messagesReceived)
         linesAccepted = slot.value(of: .rowsParsed)
         linesRejected = slot.value(of: .linesRejected)
@@ -54,6 +57,9 @@ public struct WorkerCounters: Sendable {
         [("datagrams", datagrams), ("lines_accepted", linesAccepted), ("lines_rejected", linesRejected),
          ("rejected_lines_kept", rejectedLinesKept), ("rejected_lines_not_kept", rejectedLinesNotKept),
          ("rows_dropped", rowsDropped), ("rows_inserted", rowsInserted), ("batches", batches), ("rejects", rejects),
-         ("rows_parked", rowsParked), ("parked_rows_stored", parkedRowsStored)]
+         ("rows_parked", rowsParked), ("parked_rows_stored", parkedRowsStored),
+         ("bytes_received", values[WorkerCounter.bytesReceived.index]), ("rows_skipped", values[WorkerCounter.rowsSkipped.index]),
+         ("rejects_conversion", values[WorkerCounter.rowsRejectedConversion.index]),
+         ("rejects_constraint", values[WorkerCounter.rowsRejectedConstraint.index])]
     }
 }

@@ -4,13 +4,16 @@ public struct StatusReport: Sendable {
     public var workers: [WorkerStatus]
     /// Nil when the segment cannot be read.
     public var ring: RingStatus?
+    /// The UDP sockets the supervisor holds, with what the kernel dropped at each.
+    public var sockets: [SocketDrops]
 
     /// Reads the status of the supervisor running on `dataDirectory`.
     public static func read(dataDirectory: String) throws(SupervisorError) -> StatusReport {
         let supervisor = try SupervisorControl.running(dataDirectory: dataDirectory)
         let workers = StatusFile.read(dataDirectory: dataDirectory, wallClockNow: wallClockSeconds()) ?? []
         let ring = RingStatus.read(segmentName: supervisor.sharedMemoryName, workers: workers)
-        return StatusReport(supervisor: supervisor, workers: workers, ring: ring)
+        let sockets = SocketDrops.read(dataDirectory: dataDirectory, supervisorPid: supervisor.pid)
+        return StatusReport(supervisor: supervisor, workers: workers, ring: ring, sockets: sockets)
     }
 
     /// What the worker's process title says it is doing (`COPY cpu 5000 rows`, `waiting for
@@ -45,6 +48,10 @@ public struct StatusReport: Sendable {
                 if !nonzero.isEmpty { lines.append("  \(w.name): " + nonzero.joined(separator: ", ")) }
             }
         }
+        if ring != nil { lines.append(Balance(self).text) }
+        for socket in sockets {
+            lines.append("socket \(socket.address) (\(socket.worker)): \(socket.datagramsDropped) datagrams dropped by the kernel (socket overflow)")
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -63,6 +70,11 @@ public struct StatusReport: Sendable {
                 ("data_directory", .string(supervisor.dataDirectory)), ("config", .string(supervisor.configPath)),
             ]))),
             ("workers", .array(workerObjects.map { .object($0) })),
+            ("balance", ring == nil ? .null : Balance(self).json),
+            ("sockets", .array(sockets.map { socket in .object(JSONObject([
+                ("worker", .string(socket.worker)), ("address", .string(socket.address)),
+                ("datagrams_dropped", .object(JSONObject([("socket_overflow", .number(Double(socket.datagramsDropped)))]))),
+            ])) })),
         ] + (ring.map { [("ring", .object(JSONObject([
             ("size", .number(Double($0.counters.capacity))), ("used_bytes", .number(Double($0.counters.bytesUsed))),
             ("rows_in", .number(Double($0.counters.rowsIn))), ("rows_out", .number(Double($0.counters.rowsOut))),

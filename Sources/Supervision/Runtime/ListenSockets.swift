@@ -46,6 +46,17 @@ struct ListenSockets {
         }
     }
 
+    /// The UDP sockets of `config`'s definitions, by their inodes (what `/proc/net/udp` shows).
+    func udpSockets(of config: LinemasterConfig) -> [SocketFile.Entry] {
+        config.workers.flatMap { spec in
+            spec.listen.filter { $0.transport == .udp }.compactMap { address in
+                var info = stat()
+                guard let fd = bound[address]?.fd, fstat(fd, &info) == 0 else { return nil }
+                return SocketFile.Entry(worker: spec.name, address: address.text, inode: UInt64(info.st_ino))
+            }
+        }
+    }
+
     /// Closes the supervisor's copy of every socket no definition of `config` names.
     mutating func close(unusedBy config: LinemasterConfig) {
         let named = Set(config.workers.flatMap(\.listen))

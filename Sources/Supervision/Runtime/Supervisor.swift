@@ -52,6 +52,7 @@ public struct Supervisor {
         // by exit or by SIGKILL, is what tells every worker that the supervisor is gone.
         launcher = WorkerLauncher(deathPipe: pipeEnds[0], configPath: config.path, dataDirectory: dataDirectory)
         machine = SupervisorStateMachine(config: config)
+        writeSocketFile()
     }
 
     /// Runs until the last worker is gone after a shutdown; returns the exit status.
@@ -138,6 +139,7 @@ public struct Supervisor {
         }
         let actions = machine.reload(config, now: .now)
         sockets.close(unusedBy: config)
+        writeSocketFile()
         return actions
     }
 
@@ -163,6 +165,7 @@ public struct Supervisor {
                 if removeSharedMemory { sharedMemory.removeIfEmpty() }
                 sockets.closeAll()
                 unlink(StatusFile.path(dataDirectory: dataDirectory))
+                unlink(SocketFile.path(dataDirectory: dataDirectory))
                 pidFile.remove()
                 Log.write("exiting with status \(code)")
                 return code
@@ -186,6 +189,11 @@ public struct Supervisor {
             return machine.spawned(instance: instance, pid: pid, now: .now)
         case .failure(let error): return machine.spawnFailed(instance: instance, reason: "\(error)", now: .now)
         }
+    }
+
+    private func writeSocketFile() {
+        try? writeFileAtomically(SocketFile.path(dataDirectory: dataDirectory),
+                                 SocketFile.render(sockets.udpSockets(of: machine.config)))
     }
 
     private mutating func writeStatus() {

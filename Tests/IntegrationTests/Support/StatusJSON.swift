@@ -24,4 +24,16 @@ enum StatusJSON {
         }
         return result
     }
+
+    /// The `sockets` array, each entry's values as text, `datagrams_dropped`'s reasons flattened in.
+    static func parseSockets(_ output: String) -> [[String: String]]? {
+        guard let data = output.data(using: .utf8),
+              let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any],
+              let sockets = root["sockets"] as? [[String: Any]] else { return nil }
+        return sockets.map { socket in
+            var fields = socket.filter { $0.key != "datagrams_dropped" }.mapValues { "\($0)" }
+            for (reason, count) in socket["datagrams_dropped"] as? [String: Any] ?? [:] { fields[reason] = "\(count)" }
+            return fields
+        }
+    }
 }
