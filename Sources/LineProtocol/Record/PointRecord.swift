@@ -10,6 +10,12 @@
 ///     per field:      key length UInt16, type UInt8, value length UInt32, key bytes, value bytes
 ///                     (float, int, uint: 8 bytes; bool: 1 byte; string: its bytes)
 public enum PointRecord {
+    /// The longest measurement name, tag key and field key in bytes (unescaped), and the most
+    /// fields of one point: their lengths and counts are 16-bit here.
+    public static let maxLength = Int(UInt16.max)
+    /// The most tags of a parsed point: one place is kept for the extra tag.
+    public static let maxTags = maxLength - 1
+
     static let headerSize = 16
     static let tagHeaderSize = 6
     static let fieldHeaderSize = 7
@@ -41,7 +47,7 @@ public enum PointRecord {
 
     /// Writes `point`, and `extraTag` unless the point has a tag of that key already, to
     /// `destination`, which must hold ``encodedSize(_:extraTag:)`` bytes; returns the count written.
-    /// Elements longer than 65535 bytes (keys, the measurement) cannot occur in a datagram.
+    /// The parser refuses lines beyond ``maxLength``, so every point it accepts fits.
     @discardableResult
     public static func encode(_ point: PointView, extraTag: ExtraTag? = nil, into destination: UnsafeMutableRawPointer) -> Int {
         var out = RecordWriter(base: destination)
