@@ -14,6 +14,7 @@ import WorkerGrants
 /// limits, then `RequestHandler`), whose writes land in a real ring. Then the ring is drained, so
 /// that `ack = "commit"` answers are sent and the ring never fills, and the clock is moved past
 /// every timeout. Every record a request published must decode.
+/// (Named as libFuzzer names it: see main.swift.)
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard size > 0 else { return 0 }

@@ -5,6 +5,7 @@ import LineProtocol
 /// into a ring record and back through `PointRecordView` (what the inserters read), and into text
 /// with `LineProtocolEncoder` and back through the parser. A difference stops the run (a crash
 /// for libFuzzer); so does anything AddressSanitizer sees, such as a read past the input.
+/// (Named as libFuzzer names it: see main.swift.)
 @_cdecl("LLVMFuzzerTestOneInput")
 func fuzzLineProtocol(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let input = UnsafeRawBufferPointer(start: data, count: size)
