@@ -101,3 +101,16 @@ let package = Package(
         .testTarget(name: "HTTPIngestTests", dependencies: ["HTTPIngest", "Ingest", "LineProtocol", "SharedRing", "WorkerGrants"]),
     ]
 )
+
+// The fuzz targets (libFuzzer, see scripts/fuzz), declared only when scripts/fuzz builds them:
+// libFuzzer supplies their main, so a normal build could not link them.
+if Context.environment["LINEMASTER_FUZZ"] != nil {
+    package.targets += [
+        .executableTarget(name: "fuzz-lineprotocol", dependencies: ["LineProtocol"], path: "Fuzz/LineProtocolFuzz"),
+        .executableTarget(name: "fuzz-http", dependencies: [
+            "HTTPIngest", "LineProtocol", "SharedRing", "WorkerGrants",
+            .product(name: "NIOCore", package: "swift-nio"),
+            .product(name: "NIOEmbedded", package: "swift-nio"),
+        ], path: "Fuzz/HTTPFuzz"),
+    ]
+}

@@ -26,9 +26,10 @@ struct BodyOutcome: Equatable {
 /// stored whole or not at all (see ``SharedRing/tryPublishAll(_:)``).
 ///
 /// The records are encoded into a private buffer first, then copied: the ring's reservation then
-/// lasts only for the copy, and a body that does not fit costs no reservation at all. A row the
-/// ring's record cannot hold (keys over 64 KiB, a row over ``SharedRing/maxPayloadSize``) is
-/// refused like a line that does not parse, so that no 204 is sent for a row no inserter can read.
+/// lasts only for the copy, and a body that does not fit costs no reservation at all. A row
+/// larger than a ring record (``SharedRing/maxPayloadSize``) is refused like a line that does not
+/// parse (the parser refuses names and counts a record cannot hold), so that no 204 is sent for a
+/// row no inserter can read.
 final class BodyPublisher {
     private let ring: SharedRing
     private let databaseTag: [UInt8]?
@@ -52,9 +53,11 @@ final class BodyPublisher {
         let tag = databaseTag.flatMap { key in database.flatMap { $0.isEmpty ? nil : (key: key, value: Array($0.utf8)) } }
         LineParser(precision: precision).parse(body, defaultTime: receivedAt) { point in
             let size = PointRecord.encodedSize(point, extraTag: tag)
-            if let problem = PointRecord.unencodable(point, extraTag: tag) ?? (size > ring.maxPayloadSize ? "a row of \(size) bytes, more than the ring takes (\(ring.maxPayloadSize))" : nil) {
+            guard size <= ring.maxPayloadSize else {
                 rejected += 1
-                if firstRejection == nil { firstRejection = "line \(point.line): \(problem)" }
+                if firstRejection == nil {
+                    firstRejection = "line \(point.line): a row of \(size) bytes, more than a ring record holds (\(ring.maxPayloadSize))"
+                }
                 return
             }
             let start = records.count

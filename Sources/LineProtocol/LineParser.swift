@@ -81,6 +81,7 @@ extension Scanner {
     @inline(__always)
     mutating func scanEntry(precision: Precision, defaultTime: Int64, line: Int) throws(ScanFailure) -> PointView {
         newlinesInStrings = 0
+        let start = pos
         let measurement = try scanMeasurement()
         try scanTags()
         let time: Int64
@@ -90,6 +91,8 @@ extension Scanner {
             try scanLineEnd()
             time = defaultTime
         }
+        // Only a line longer than the limit can hold an element or a count beyond it.
+        if pos - start > PointRecord.maxLength { try checkRecordLimits(measurement) }
         if tags.count > 1, let duplicate = duplicateTagKey() {
             let key = tags.elements[duplicate].key.raw
             let start = key.baseAddress! - p
@@ -101,6 +104,24 @@ extension Scanner {
             fields: PointView.Fields(storage: fields.elements),
             time: time,
             line: line)
+    }
+
+    /// A row's names and its numbers of tags and fields are 16-bit in a ``PointRecord`` (and
+    /// InfluxDB refuses series keys over 64 KiB): a line beyond that is refused rather than stored
+    /// wrong. Only an HTTP body can hold one; a datagram is shorter.
+    func checkRecordLimits(_ measurement: ElementBytes) throws(ScanFailure) {
+        let lineStart = measurement.raw.baseAddress! - p
+        if tags.count > PointRecord.maxTags { throw ScanFailure(.tooMany(.tagKey, tags.count), at: lineStart, resume: pos) }
+        if fields.count > PointRecord.maxLength { throw ScanFailure(.tooMany(.fieldKey, fields.count), at: lineStart, resume: pos) }
+        try checkLength(measurement, .measurement)
+        for tag in tags.elements { try checkLength(tag.key, .tagKey) }
+        for field in fields.elements { try checkLength(field.key, .fieldKey) }
+    }
+
+    private func checkLength(_ element: ElementBytes, _ kind: ElementKind) throws(ScanFailure) {
+        guard element.raw.count > PointRecord.maxLength, element.unescapedCount > PointRecord.maxLength else { return }
+        let start = element.raw.baseAddress! - p
+        throw ScanFailure(.tooLong(kind, start..<start + element.raw.count), at: start, resume: pos)
     }
 
     func countLineFeeds(_ range: Range<Int>) -> Int {

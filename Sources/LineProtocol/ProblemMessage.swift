@@ -42,6 +42,10 @@ extension Problem {
             return "invalid UTF-8 in \(element.rawValue) \(q(r))"
         case .duplicateTagKey(let key):
             return "duplicate tag key \(q(key))"
+        case .tooLong(let element, let r):
+            return "\(element.rawValue) \(q(r)) is longer than \(PointRecord.maxLength) bytes"
+        case .tooMany(let element, let count):
+            return element == .tagKey ? "\(count) tags in one line: at most \(PointRecord.maxTags)" : "\(count) fields in one line: at most \(PointRecord.maxLength)"
         }
     }
 

@@ -48,4 +48,8 @@ enum Problem {
     case carriageReturnWithoutLineFeed
     case invalidUTF8(ElementKind, Range<Int>)
     case duplicateTagKey(Range<Int>)
+    /// A measurement name, tag key or field key longer than ``PointRecord/maxLength`` unescaped.
+    case tooLong(ElementKind, Range<Int>)
+    /// More tags (`.tagKey`) than ``PointRecord/maxTags`` or fields (`.fieldKey`) than ``PointRecord/maxLength``.
+    case tooMany(ElementKind, Int)
 }

@@ -11,6 +11,12 @@
 ///     per field:      key length UInt16, type UInt8, value length UInt32, key bytes, value bytes
 ///                     (float, int, uint: 8 bytes; bool: 1 byte; string: its bytes)
 public enum PointRecord {
+    /// The longest measurement name, tag key and field key in bytes (unescaped), and the most
+    /// fields of one point: their lengths and counts are 16-bit here.
+    public static let maxLength = Int(UInt16.max)
+    /// The most tags of a parsed point: one place is kept for the extra tag.
+    public static let maxTags = maxLength - 1
+
     static let headerSize = 16
     static let tagHeaderSize = 6
     static let fieldHeaderSize = 7
@@ -42,7 +48,7 @@ public enum PointRecord {
 
     /// Writes `point`, and `extraTag` unless the point has a tag of that key already, to
     /// `destination`, which must hold ``encodedSize(_:extraTag:)`` bytes; returns the count written.
-    /// Elements longer than 65535 bytes (keys, the measurement) cannot occur in a datagram.
+    /// The parser refuses lines beyond ``maxLength``, so every point it accepts fits.
     @discardableResult
     public static func encode(_ point: PointView, extraTag: ExtraTag? = nil, into destination: UnsafeMutableRawPointer) -> Int {
         var out = RecordWriter(base: destination)
@@ -96,21 +102,6 @@ public enum PointRecord {
 }
 
 extension PointRecord {
-    /// Why `point` cannot be encoded, or nil when it can: the record keeps the lengths of the
-    /// measurement and of keys, and the counts of tags and fields, in 16 bits. No datagram can
-    /// exceed them; an HTTP body can.
-    public static func unencodable(_ point: PointView, extraTag: ExtraTag? = nil) -> String? {
-        let limit = Int(UInt16.max)
-        if point.measurement.unescapedCount > limit { return "a measurement longer than \(limit) bytes" }
-        if point.tags.count + (extraTag == nil ? 0 : 1) > limit || point.fields.count > limit {
-            return "more than \(limit) tags or fields"
-        }
-        if point.tags.contains(where: { $0.key.unescapedCount > limit }) || point.fields.contains(where: { $0.key.unescapedCount > limit }) {
-            return "a key longer than \(limit) bytes"
-        }
-        return nil
-    }
-
     /// Whether `point` has a tag keyed `tag.key` (its own value then wins).
     static func has(_ tag: ExtraTag, _ point: PointView) -> Bool {
         point.tags.contains { existing in
