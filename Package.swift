@@ -108,7 +108,7 @@ if Context.environment["LINEMASTER_FUZZ"] != nil {
     package.targets += [
         .executableTarget(name: "fuzz-lineprotocol", dependencies: ["LineProtocol"], path: "Fuzz/LineProtocolFuzz"),
         .executableTarget(name: "fuzz-http", dependencies: [
-            "HTTPIngest", "LineProtocol", "SharedRing", "WorkerGrants",
+            "HTTPIngest", "Ingest", "LineProtocol", "SharedRing", "WorkerGrants",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOEmbedded", package: "swift-nio"),
         ], path: "Fuzz/HTTPFuzz"),

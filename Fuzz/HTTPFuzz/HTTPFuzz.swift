@@ -2,6 +2,7 @@
 import Glibc
 #endif
 @testable import HTTPIngest
+import Ingest
 import LineProtocol
 import NIOCore
 import NIOEmbedded
@@ -21,7 +22,8 @@ func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let options = FuzzOptions(data[0])
     let stream = UnsafeRawBufferPointer(start: data + 1, count: size - 1)
     let channel = EmbeddedChannel()
-    let server = ServerState(ring: ring, settings: options.settings, stats: nil, eventLoop: channel.embeddedEventLoop)
+    let rejects = RejectKeeper(ring: ring, stats: nil, worker: "fuzz") { _ in }
+    let server = ServerState(ring: ring, settings: options.settings, stats: nil, rejects: rejects, eventLoop: channel.embeddedEventLoop)
     do {
         try server.configure(channel)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8086)).wait()
@@ -84,7 +86,13 @@ nonisolated(unsafe) let ring: SharedRing = {
 func drainRing() {
     while let batch = ring.claim(maxRecords: 1000, timeout: .zero) {
         for record in batch.records {
-            do { _ = try PointRecordView(record.payload) } catch {
+            do {
+                if RecordKind(of: record.payload) == .rejectedLine {
+                    _ = try RejectedLineRecordView(record.payload)
+                } else {
+                    _ = try PointRecordView(record.payload)
+                }
+            } catch {
                 fatalError("record \(record.sequence) published by the HTTP worker does not decode: \(error)")
             }
         }
