@@ -42,7 +42,12 @@ struct Answer: Equatable {
     }
 
     static func tooLarge(_ version: APIVersion, _ message: String) -> Answer {
-        var answer = error(.payloadTooLarge, version, code: "request too large", message)
+        error(.payloadTooLarge, version, code: "request too large", message).closing()
+    }
+
+    /// The same answer, closing the connection after it.
+    func closing() -> Answer {
+        var answer = self
         answer.closesConnection = true
         return answer
     }

@@ -78,9 +78,8 @@ final class RequestHandler: ChannelInboundHandler {
     private func begin(_ head: HTTPRequestHead) {
         keepAlive = head.isKeepAlive && !server.isStopping
         switch server.service.admit(head, now: .now) {
-        case .refuse(var answer):
-            if Self.hasBody(head) { answer.closesConnection = true }
-            send(answer, for: head)
+        case .refuse(let answer):
+            send(Self.hasBody(head) ? answer.closing() : answer, for: head)
         case .read(let request):
             do {
                 let body = try RequestBody(gzip: request.gzip, limit: server.settings.maxBodySize)
@@ -213,14 +212,5 @@ final class RequestHandler: ChannelInboundHandler {
 
     private static func timeAmount(_ duration: Duration) -> TimeAmount {
         .nanoseconds(duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000)
-    }
-}
-
-extension Answer {
-    /// The same answer, closing the connection after it.
-    func closing() -> Answer {
-        var answer = self
-        answer.closesConnection = true
-        return answer
     }
 }

@@ -71,8 +71,8 @@ public enum PointRecord {
         if let added {
             out.put(UInt16(truncatingIfNeeded: added.key.count))
             out.put(UInt32(truncatingIfNeeded: added.value.count))
-            out.append(added.key)
-            out.append(added.value)
+            added.key.withUnsafeBytes { out.copy($0) }
+            added.value.withUnsafeBytes { out.copy($0) }
         }
         for field in point.fields {
             let at = out.offset
@@ -121,11 +121,6 @@ struct RecordWriter {
     }
 
     @inline(__always) mutating func skip(_ count: Int) { offset += count }
-
-    mutating func append(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { if let source = $0.baseAddress { (base + offset).copyMemory(from: source, byteCount: $0.count) } }
-        offset += bytes.count
-    }
 
     @inline(__always) func patch<T: FixedWidthInteger>(_ value: T, at position: Int) {
         base.storeBytes(of: value.littleEndian, toByteOffset: position, as: T.self)
