@@ -82,6 +82,9 @@ struct BatchStore {
         for reject in outcome.rejected.prefix(3) {
             worker.log("row of \(reject.measurement) rejected (\(reject.sqlstate)): \(reject.message); kept in linemaster_rejects")
         }
+        for notice in outcome.schemaNotices {
+            worker.log("\(notice); keys without a column go to _tags/_fields, or are dropped and counted (keys_dropped)")
+        }
         return true
     }
 

@@ -54,7 +54,8 @@ public final class Inserter {
         self.ring = ring
         let grant = try worker.database()
         sink = PostgresSink(settings: SinkSettings(
-            conninfo: grant.url, schema: grant.schema, createTables: grant.createTables))
+            conninfo: grant.url, schema: grant.schema, createTables: grant.createTables,
+            addColumns: grant.addColumns, maxColumns: grant.maxColumns))
         stats = worker.statSlot.map { ring.workerStats(slot: $0) }
     }
 

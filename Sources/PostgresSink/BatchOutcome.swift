@@ -13,6 +13,11 @@ public struct BatchOutcome: Sendable, Equatable {
     /// has to fix (``ErrorClass/configuration``) or stayed locked (``ErrorClass/contention``),
     /// per measurement and error; retried from there (``PostgresSink/retryParked(measurement:limit:)``).
     public var parked: [ParkedRows] = []
+    /// Tag and field keys of stored rows that found no column and no `_tags`/`_fields` column
+    /// (the row is stored without them).
+    public var keysDropped = 0
+    /// Why tables could not be given columns for new keys (a privilege), each reported once: for the log.
+    public var schemaNotices: [String] = []
 
     static let duplicate = BatchOutcome(inserted: 0, rejected: [], skipped: 0, alreadyCommitted: true)
 }

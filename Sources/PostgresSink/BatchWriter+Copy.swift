@@ -22,9 +22,10 @@ extension BatchWriter {
     /// savepoint is rolled back, and the group's encoded rows are to be parked.
     func send(
         _ group: inout CopyGroup, _ rows: [PointRecordView], on connection: Connection, firstTry: Bool,
-        isolating: Bool, parking: Bool, rejected: inout [RejectedRow], suspects: inout [TableShape]
+        isolating: Bool, parking: Bool, rejected: inout [RejectedRow], suspects: inout [TableShape], keysDropped: inout Int
     ) throws(StatementFailure) -> Sent {
-        var encoder = RowEncoder(shape: group.shape, columns: group.columns)
+        var encoder = RowEncoder(shape: group.shape, columns: group.columns, unplacedKeys: group.unplacedKeys)
+        defer { keysDropped += encoder.keysDropped }
         let first = rows[group.rows[0]]
         let measurement = { String(decoding: first.measurement, as: UTF8.self) }
         try connection.query("SAVEPOINT \(Self.savepoint)")

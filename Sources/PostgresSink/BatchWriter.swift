@@ -9,6 +9,8 @@ import LineProtocol
 final class BatchWriter {
     let catalog: Catalog
     private let creator: TableCreator
+    /// Nil unless `add_columns`.
+    private let adder: ColumnAdder?
     private let ledger: Ledger
     private let rejects: Rejects
     private let parked: Parked
@@ -30,9 +32,10 @@ final class BatchWriter {
     let copyHeader = ByteBuffer(CopyBinary.header)
     let copyTrailer = ByteBuffer(CopyBinary.trailer)
 
-    init(catalog: Catalog, creator: TableCreator, ledger: Ledger, rejects: Rejects, parked: Parked) {
+    init(catalog: Catalog, creator: TableCreator, adder: ColumnAdder?, ledger: Ledger, rejects: Rejects, parked: Parked) {
         self.catalog = catalog
         self.creator = creator
+        self.adder = adder
         self.ledger = ledger
         self.rejects = rejects
         self.parked = parked
@@ -54,6 +57,7 @@ final class BatchWriter {
     struct CopyGroup {
         let shape: TableShape
         let columns: [Int]
+        let unplacedKeys: RowEncoder.UnplacedKeys
         var rows: [Int]
         /// Filled while the rows are encoded and sent, parallel to the rows that were encoded.
         var encodedRows: [Int] = []
@@ -65,6 +69,9 @@ final class BatchWriter {
         var groups: [CopyGroup] = []
         var rejected: [RejectedRow] = []
         var skipped = 0
+        var keysDropped = 0
+        /// Why tables received no columns for new keys (``ColumnAdder/Refusal``), for the log.
+        var schemaNotices: [String] = []
         /// Tables whose cached definition refused a value: a changed column type could be the cause.
         var suspects: [TableShape] = []
         /// Rows whose table refused them with an error that parks (``parks(_:of:parking:)``).
@@ -132,7 +139,7 @@ final class BatchWriter {
         tuples.removeAll()
         for i in plan.groups.indices {
             switch try send(&plan.groups[i], rows, on: connection, firstTry: firstTry, isolating: isolating, parking: parking,
-                            rejected: &plan.rejected, suspects: &plan.suspects) {
+                            rejected: &plan.rejected, suspects: &plan.suspects, keysDropped: &plan.keysDropped) {
             case .written: break
             case .definitionChanged: return .failure(DefinitionChanged())
             case .refused(let error):
@@ -156,7 +163,8 @@ final class BatchWriter {
             ParkedRows(measurement: $0.measurement, count: $0.rows.count, sqlstate: $0.error.sqlstate, message: $0.error.message)
         }
         let inserted = rows.count - plan.rejected.count - plan.skipped - parkedRows.reduce(0) { $0 + $1.count }
-        return .success(BatchOutcome(inserted: inserted, rejected: plan.rejected, skipped: plan.skipped, alreadyCommitted: false, parked: parkedRows))
+        return .success(BatchOutcome(inserted: inserted, rejected: plan.rejected, skipped: plan.skipped, alreadyCommitted: false,
+                                     parked: parkedRows, keysDropped: plan.keysDropped, schemaNotices: plan.schemaNotices))
     }
 
     /// Whether a table's definition differs from the cached one (or the table is gone).
@@ -213,9 +221,10 @@ extension BatchWriter {
     private func prepare(_ rows: [PointRecordView], _ isolating: Bool, parking: Bool, on connection: Connection) throws(StatementFailure) -> Plan {
         var plan = Plan()
         for (measurement, members) in groupByMeasurement(rows) {
-            switch try resolve(measurement, keysFrom: { members.map { rows[$0] } }, isolating, parking: parking, on: connection) {
-            case .success(.table(let shape)):
-                plan.groups += copyGroups(members, of: rows, into: shape)
+            switch try resolve(measurement, rows: { members.map { rows[$0] } }, isolating, parking: parking, on: connection) {
+            case .success(.table(let shape, let unplacedKeys, let notice)):
+                plan.groups += copyGroups(members, of: rows, into: shape, unplacedKeys: unplacedKeys)
+                if let notice { plan.schemaNotices.append(notice) }
             case .success(.missing):
                 plan.skipped += members.count
             case .failure(.reject(let error)):
@@ -225,6 +234,15 @@ extension BatchWriter {
             }
         }
         return plan
+    }
+
+    /// Where a measurement's rows go.
+    private enum Resolved {
+        /// Into this table; keys without a column as `unplacedKeys` says; `notice` says why the
+        /// table was refused new columns, the first time it was.
+        case table(TableShape, unplacedKeys: RowEncoder.UnplacedKeys, notice: String?)
+        /// Nowhere: no table, and none is created (`create_tables = "skip"`).
+        case missing
     }
 
     /// Why a measurement's table could not be resolved, and what becomes of its rows.
@@ -254,25 +272,40 @@ extension BatchWriter {
         return groups
     }
 
-    /// The table for a measurement, from the cache or the catalog, created if missing. A data
-    /// error here (a name PostgreSQL cannot hold), or an unknown one while isolating (a `_create`
-    /// function that raised), rejects the rows; a configuration error (a CREATE the role may not
-    /// run, a `_create` missing), or a contention error met twice (``parks(_:of:parking:)``),
-    /// parks them when `parking`; any other fails the batch (a read-only standby waits).
+    /// The table for a measurement, from the cache or the catalog, created if missing, and given
+    /// columns for new keys (`add_columns`). A data error here (a name PostgreSQL cannot hold),
+    /// or an unknown one while isolating (a `_create` function that raised), rejects the rows; a
+    /// configuration error (a CREATE the role may not run, a `_create` missing), or a contention
+    /// error met twice (``parks(_:of:parking:)``), parks them when `parking`; any other fails the
+    /// batch (a read-only standby waits).
     private func resolve(
-        _ measurement: [UInt8], keysFrom rows: () -> [PointRecordView], _ isolating: Bool, parking: Bool, on connection: Connection
-    ) throws(StatementFailure) -> Result<Catalog.Entry, Unresolved> {
-        if let entry = catalog.entry(for: measurement) { return .success(entry) }
+        _ measurement: [UInt8], rows: () -> [PointRecordView], _ isolating: Bool, parking: Bool, on connection: Connection
+    ) throws(StatementFailure) -> Result<Resolved, Unresolved> {
         guard isStorableName(measurement) else {
             return .failure(.reject(ServerError(sqlstate: "22021", message: "a table name cannot hold a NUL byte")))
         }
-        let name = identifierName(measurement)
+        let name = fittedName(measurement)
         do throws(StatementFailure) {
-            var shape = try catalog.load(table: name, on: connection)
-            if shape == nil { shape = try creator.create(name, for: rows(), on: connection) }
-            let entry: Catalog.Entry = shape.map { .table($0) } ?? .missing
-            catalog.remember(entry, for: measurement)
-            return .success(entry)
+            let entry: Catalog.Entry
+            if let cached = catalog.entry(for: measurement) {
+                entry = cached
+            } else {
+                var shape = try catalog.load(table: name, on: connection)
+                if shape == nil { shape = try creator.create(name, for: rows(), on: connection) }
+                entry = shape.map { .table($0) } ?? .missing
+                catalog.remember(entry, for: measurement)
+            }
+            guard case .table(let shape) = entry else { return .success(.missing) }
+            guard let adder else { return .success(.table(shape, unplacedKeys: .drop, notice: nil)) }
+            switch try adder.grow(shape, named: name, for: rows(), on: connection) {
+            case .success(nil): return .success(.table(shape, unplacedKeys: .drop, notice: nil))
+            case .success(let grown?):
+                catalog.remember(.table(grown), for: measurement)
+                return .success(.table(grown, unplacedKeys: grown.columnNames.count >= adder.maxColumns ? .reject(adder.fullReason(grown)) : .drop, notice: nil))
+            case .failure(.full(let reason)): return .success(.table(shape, unplacedKeys: .reject(reason), notice: nil))
+            case .failure(.refused(let error)):
+                return .success(.table(shape, unplacedKeys: .drop, notice: "cannot add columns to \(shape.qualifiedName): \(error.message) (SQLSTATE \(error.sqlstate))"))
+            }
         } catch .server(let error) {
             if Self.rejectsRows(error, isolating: isolating) && error.sqlstate != Self.concurrentCreate { return .failure(.reject(error)) }
             if parks(error, of: String(decoding: measurement, as: UTF8.self), parking: parking) { return .failure(.park(error)) }
@@ -281,19 +314,16 @@ extension BatchWriter {
     }
 
     /// One COPY group per set of defaulted columns the rows fill (usually just one).
-    private func copyGroups(_ members: [Int], of rows: [PointRecordView], into shape: TableShape) -> [CopyGroup] {
+    private func copyGroups(_ members: [Int], of rows: [PointRecordView], into shape: TableShape,
+                            unplacedKeys: RowEncoder.UnplacedKeys) -> [CopyGroup] {
         guard shape.keyColumns.contains(where: \.hasDefault) else {
-            return [CopyGroup(shape: shape, columns: shape.copyColumns(filling: 0), rows: members)]
+            return [CopyGroup(shape: shape, columns: shape.copyColumns(filling: 0), unplacedKeys: unplacedKeys, rows: members)]
         }
         var bySet: [(filled: UInt64, rows: [Int])] = []
         for i in members {
             let filled = shape.filledDefaultColumns(rows[i])
             if let k = bySet.firstIndex(where: { $0.filled == filled }) { bySet[k].rows.append(i) } else { bySet.append((filled, [i])) }
         }
-        return bySet.map { CopyGroup(shape: shape, columns: shape.copyColumns(filling: $0.filled), rows: $0.rows) }
+        return bySet.map { CopyGroup(shape: shape, columns: shape.copyColumns(filling: $0.filled), unplacedKeys: unplacedKeys, rows: $0.rows) }
     }
-}
-
-private func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
-    a.count == b.count && (a.count == 0 || b.withUnsafeBufferPointer { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 })
 }

@@ -30,25 +30,27 @@ final class Catalog {
         try Self.load(where: "c.oid = $1", [String(oid)], on: connection)
     }
 
-    /// Columns in attribute order; dropped and generated ones excluded (COPY cannot fill a
-    /// generated column); a domain counts as its base type.
+    /// Columns in attribute order, with their comments; dropped ones excluded; generated ones
+    /// without a type (COPY cannot fill them, but their names are taken); a domain counts as its
+    /// base type.
     private static func load(where condition: String, _ parameters: [String], on connection: Connection) throws(StatementFailure) -> TableShape? {
         let rows = try connection.query("""
             SELECT c.oid, n.nspname, c.relname, a.attname,
-                   CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END,
+                   CASE WHEN a.attgenerated <> '' THEN 0 WHEN t.typtype = 'd' THEN t.typbasetype ELSE a.atttypid END,
                    CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END,
-                   a.atthasdef OR t.typdefault IS NOT NULL
+                   a.atthasdef OR t.typdefault IS NOT NULL,
+                   pg_catalog.col_description(c.oid, a.attnum)
             FROM pg_catalog.pg_class c
             JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-            LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped AND a.attgenerated = ''
+            LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
             LEFT JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
             WHERE \(condition) AND c.relkind IN ('r', 'p')
             ORDER BY a.attnum
             """, parameters)
         guard let first = rows.first, let oid = first[0].flatMap({ UInt32($0) }) else { return nil }
-        let columns = rows.compactMap { row -> (name: String, type: ColumnType?, hasDefault: Bool)? in
+        let columns = rows.compactMap { row -> TableShape.CatalogColumn? in
             guard let name = row[3], let type = row[4].flatMap({ UInt32($0) }), let typmod = row[5].flatMap({ Int32($0) }) else { return nil }
-            return (name, ColumnType(oid: type, typmod: typmod), row[6] == "t")
+            return TableShape.CatalogColumn(name: name, type: ColumnType(oid: type, typmod: typmod), hasDefault: row[6] == "t", comment: row[7])
         }
         let qualifiedName = quoteIdentifier(first[1] ?? "") + "." + quoteIdentifier(first[2] ?? "")
         return TableShape(oid: oid, qualifiedName: qualifiedName, columns: columns)

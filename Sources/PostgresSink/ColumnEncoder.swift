@@ -66,7 +66,8 @@ extension ByteBuffer {
     private func appendNumericField(_ value: KeyValue) throws(ConversionError) {
         let written: Bool
         switch value {
-        case .tag(let s), .field(.string(let s)): written = appendNumericField(decimal: s)
+        case .tag(let s): written = appendNumericField(decimal: s)
+        case .field(.string): throw typeConflict(value, "numeric")
         case .field(.float(let x)): written = appendNumericField(decimal: x.description.utf8)
         case .field(.int(let x)): written = appendNumericField(decimal: String(x).utf8)
         case .field(.uint(let x)): written = appendNumericField(decimal: String(x).utf8)
@@ -78,7 +79,10 @@ extension ByteBuffer {
     private func integer(_ value: KeyValue, in range: ClosedRange<Int64>, _ typeName: String) throws(ConversionError) -> Int64 {
         let parsed: Int64?
         switch value {
-        case .tag(let s), .field(.string(let s)): parsed = Int64(String(decoding: s, as: UTF8.self))
+        case .tag(let s): parsed = Int64(String(decoding: s, as: UTF8.self))
+        case .field(.string): throw typeConflict(value, typeName)
+        case .field(.uint(let x)) where x > UInt64(Int64.max):
+            throw ConversionError(sqlstate: "22003", message: "value \(x) is out of range for type \(typeName)")
         case .field(let v): parsed = exactInteger(v)
         }
         guard let parsed else { throw ConversionError(sqlstate: "22P02", message: "invalid input syntax for type \(typeName): \(describe(value))") }
@@ -89,10 +93,15 @@ extension ByteBuffer {
     private func double(_ value: KeyValue) throws(ConversionError) -> Double {
         switch value {
         case .field(.float(let x)): return x
-        case .field(.int(let x)): return Double(x)
-        case .field(.uint(let x)): return Double(x)
-        case .tag(let s), .field(.string(let s)):
+        case .field(.int(let x)):
+            if let exact = Double(exactly: x) { return exact }
+            throw ConversionError(sqlstate: "22003", message: "integer \(x) has no exact double precision value")
+        case .field(.uint(let x)):
+            if let exact = Double(exactly: x) { return exact }
+            throw ConversionError(sqlstate: "22003", message: "integer \(x) has no exact double precision value")
+        case .tag(let s):
             if let x = Double(String(decoding: s, as: UTF8.self)) { return x }
+        case .field(.string): throw typeConflict(value, "double precision")
         case .field(.bool): break
         }
         throw ConversionError(sqlstate: "22P02", message: "invalid input syntax for type double precision: \(describe(value))")
@@ -101,7 +110,8 @@ extension ByteBuffer {
     private func bool(_ value: KeyValue) throws(ConversionError) -> Bool {
         switch value {
         case .field(.bool(let x)): return x
-        case .tag(let s), .field(.string(let s)):
+        case .field(.string): throw typeConflict(value, "boolean")
+        case .tag(let s):
             switch String(decoding: s, as: UTF8.self).lowercased() {
             case "t", "true", "y", "yes", "on", "1": return true
             case "f", "false", "n", "no", "off", "0": return false
@@ -111,6 +121,13 @@ extension ByteBuffer {
         }
         throw ConversionError(sqlstate: "22P02", message: "invalid input syntax for type boolean: \(describe(value))")
     }
+}
+
+/// A string field for a column of another type: the field's type conflicts with the column's,
+/// as InfluxDB would refuse it; the column is never changed (a tag, which is always a string, is
+/// read as a value of the column's type instead).
+private func typeConflict(_ value: KeyValue, _ typeName: String) -> ConversionError {
+    ConversionError(sqlstate: "22P02", message: "field type conflict: a string field (\(describe(value))) cannot go into a \(typeName) column")
 }
 
 /// The integer a field holds exactly (an integral float counts), or nil.

@@ -59,6 +59,15 @@ final class Connection {
         try check(result, expecting: [PGRES_COMMAND_OK, PGRES_TUPLES_OK])
     }
 
+    /// `text` as an SQL string literal, quoted by libpq for this connection's settings
+    /// (`standard_conforming_strings`, the encoding): for statements that take no parameters
+    /// (`COMMENT ON`, DDL templates). Values of rows never go this way.
+    func literal(_ text: String) throws(StatementFailure) -> String {
+        guard let quoted = PQescapeLiteral(conn, text, text.utf8.count) else { throw .connection(lastMessage) }
+        defer { PQfreemem(quoted) }
+        return String(cString: quoted)
+    }
+
     /// Starts `COPY ... FROM STDIN`; send the data with ``putCopyData(_:)``, then ``endCopy()``.
     func beginCopy(_ sql: String) throws(StatementFailure) {
         let start = PQexec(conn, sql)

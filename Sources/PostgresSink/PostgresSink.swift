@@ -21,6 +21,7 @@ public final class PostgresSink {
     private let rejects: Rejects
     private let parked: Parked
     private let writer: BatchWriter
+    private let adder: ColumnAdder?
 
     /// Does not connect yet: see ``connect()``.
     public init(settings: SinkSettings) {
@@ -29,8 +30,9 @@ public final class PostgresSink {
         ledger = Ledger(schema: settings.schema)
         rejects = Rejects(schema: settings.schema)
         parked = Parked(schema: settings.schema)
+        adder = settings.addColumns ? ColumnAdder(catalog: catalog, maxColumns: settings.maxColumns) : nil
         writer = BatchWriter(
-            catalog: catalog, creator: TableCreator(mode: settings.createTables, catalog: catalog),
+            catalog: catalog, creator: TableCreator(mode: settings.createTables, catalog: catalog), adder: adder,
             ledger: ledger, rejects: rejects, parked: parked)
     }
 
@@ -84,6 +86,7 @@ public final class PostgresSink {
         stats.rowsInserted += outcome.inserted
         stats.rejects += outcome.rejected.count
         stats.rowsSkipped += outcome.skipped
+        stats.keysDropped += outcome.keysDropped
     }
 
     /// The measurements with rows in `linemaster_parked`, how many, and the latest cause.
@@ -140,6 +143,7 @@ public final class PostgresSink {
     /// Forgets every cached table definition (SIGHUP); they are read again on next use.
     public func invalidateCatalog() {
         catalog.invalidate()
+        adder?.invalidate()
     }
 
     /// Runs `body` on a ready connection; maps failures to ``SinkError`` and drops a broken connection.

@@ -1,17 +1,33 @@
 import LineProtocol
 
 /// Writes the rows of one table as COPY binary tuples for one column list: `_time`, the key
-/// columns chosen for this COPY, `_tags`, `_fields`. A key that fills a column leaves the JSON.
+/// columns chosen for this COPY, `_tags`, `_fields`. A key that fills a column leaves the JSON; a
+/// key that fills none goes to the JSON, or, when the table has no JSON column for it, is dropped
+/// and counted, or rejects its row (``UnplacedKeys``).
 struct RowEncoder {
     let shape: TableShape
     /// Indices into `shape.keyColumns`, in COPY order.
     let columns: [Int]
+    let unplacedKeys: UnplacedKeys
+    /// Keys of the rows encoded so far that went nowhere (``UnplacedKeys/drop``).
+    private(set) var keysDropped = 0
     /// Per key column, the value of the row being encoded.
     private var slots: [KeyValue?]
+    /// Per tag and field of the row being encoded, whether it fills a column.
+    private var tagPlaced: [Bool] = [], fieldPlaced: [Bool] = []
 
-    init(shape: TableShape, columns: [Int]) {
+    /// What becomes of a key that fills no column in a table without a JSON column for it.
+    enum UnplacedKeys {
+        /// The row is stored without it; it is counted.
+        case drop
+        /// The row is rejected with this reason: the table has all the columns it may have.
+        case reject(String)
+    }
+
+    init(shape: TableShape, columns: [Int], unplacedKeys: UnplacedKeys = .drop) {
         self.shape = shape
         self.columns = columns
+        self.unplacedKeys = unplacedKeys
         slots = Array(repeating: nil, count: shape.keyColumns.count)
     }
 
@@ -29,9 +45,18 @@ struct RowEncoder {
         columns.count + (shape.time == nil ? 0 : 1) + (shape.tags == nil ? 0 : 1) + (shape.fields == nil ? 0 : 1)
     }
 
-    /// Appends one tuple. On a value its column cannot take, nothing is appended.
+    /// Appends one tuple. On a value its column cannot take, or a key with no place when the
+    /// table rejects such rows, nothing is appended.
     mutating func encode(_ row: PointRecordView, into buffer: ByteBuffer) throws(ConversionError) {
-        if !slots.isEmpty { fillSlots(row) }
+        if !slots.isEmpty { shape.place(row, slots: &slots, tagPlaced: &tagPlaced, fieldPlaced: &fieldPlaced) }
+        let unplaced = (shape.tags == nil ? unplacedCount(tagPlaced, of: row.tagCount) : 0)
+            + (shape.fields == nil ? unplacedCount(fieldPlaced, of: row.fieldCount) : 0)
+        if unplaced > 0 {
+            switch unplacedKeys {
+            case .drop: keysDropped += unplaced
+            case .reject(let reason): throw ConversionError(sqlstate: ColumnAdder.tooManyColumns, message: "\(reason): a key of the row has no column")
+            }
+        }
         let start = buffer.count
         buffer.beginTuple(fieldCount: fieldCount)
         switch shape.time {
@@ -53,22 +78,18 @@ struct RowEncoder {
         if let fields = shape.fields { appendFields(row, as: fields, into: buffer) }
     }
 
-    /// Tags take a column before a field of the same name does.
-    private mutating func fillSlots(_ row: PointRecordView) {
-        for i in slots.indices { slots[i] = nil }
-        row.forEachTag { key, value in
-            if let c = shape.keyColumn(named: key), slots[c] == nil { slots[c] = .tag(value) }
-        }
-        row.forEachField { key, value in
-            if let c = shape.keyColumn(named: key), slots[c] == nil { slots[c] = .field(value) }
-        }
+    /// How many of a row's `count` tags (or fields) fill no column.
+    private func unplacedCount(_ placed: [Bool], of count: Int) -> Int {
+        slots.isEmpty ? count : placed.reduce(0) { $1 ? $0 : $0 + 1 }
     }
 
     /// Tags as a JSON object of strings, less those that fill a column.
     private func appendTags(_ row: PointRecordView, as type: ColumnType, into buffer: ByteBuffer) {
         appendObject(as: type, into: buffer) { first in
+            var i = 0
             row.forEachTag { key, value in
-                if let c = shape.keyColumn(named: key), case .tag? = slots[c] { return }
+                defer { i += 1 }
+                if !slots.isEmpty && tagPlaced[i] { return }
                 buffer.appendJSONMember(key, first: &first)
                 buffer.appendJSONString(value)
             }
@@ -78,8 +99,10 @@ struct RowEncoder {
     /// Fields as a JSON object of typed values, less those that fill a column.
     private func appendFields(_ row: PointRecordView, as type: ColumnType, into buffer: ByteBuffer) {
         appendObject(as: type, into: buffer) { first in
+            var i = 0
             row.forEachField { key, value in
-                if let c = shape.keyColumn(named: key), case .field? = slots[c] { return }
+                defer { i += 1 }
+                if !slots.isEmpty && fieldPlaced[i] { return }
                 buffer.appendJSONMember(key, first: &first)
                 buffer.appendJSONValue(value)
             }
@@ -103,12 +126,11 @@ struct RowEncoder {
 extension TableShape {
     /// Which key columns with a DEFAULT the row fills, as bits by column index (the first 64).
     func filledDefaultColumns(_ row: PointRecordView) -> UInt64 {
+        var slots = [KeyValue?](repeating: nil, count: keyColumns.count)
+        var tagPlaced: [Bool] = [], fieldPlaced: [Bool] = []
+        place(row, slots: &slots, tagPlaced: &tagPlaced, fieldPlaced: &fieldPlaced)
         var filled: UInt64 = 0
-        func mark(_ key: UnsafeBufferPointer<UInt8>) {
-            if let c = keyColumn(named: key), c < 64, keyColumns[c].hasDefault { filled |= 1 << c }
-        }
-        row.forEachTag { key, _ in mark(key) }
-        row.forEachField { key, _ in mark(key) }
+        for c in slots.indices.prefix(64) where slots[c] != nil && keyColumns[c].hasDefault { filled |= 1 << c }
         return filled
     }
 

@@ -9,12 +9,24 @@ public struct SinkSettings: Sendable, Equatable {
     public var schema: String
     /// What happens when a measurement has no table yet.
     public var createTables: TableCreation
+    /// Whether a tag or field key without a column in its table gets one (`ALTER TABLE ... ADD
+    /// COLUMN`); without, it goes to `_tags`/`_fields`, or is dropped and counted.
+    public var addColumns: Bool
+    /// A table with this many columns gets no more.
+    public var maxColumns: Int
 
-    /// Defaults: schema `public`, jsonb layout. How many rows make a batch is the caller's choice:
-    /// each ``PostgresSink/write(_:range:)`` is one.
-    public init(conninfo: String, schema: String = "public", createTables: TableCreation = .jsonb) {
+    /// Defaults: schema `public`, jsonb layout, columns added only to the tables of the
+    /// `columns` layout, at most ``defaultMaxColumns`` columns. How many rows make a batch is the
+    /// caller's choice: each ``PostgresSink/write(_:range:)`` is one.
+    public init(conninfo: String, schema: String = "public", createTables: TableCreation = .jsonb,
+                addColumns: Bool? = nil, maxColumns: Int = Self.defaultMaxColumns) {
         self.conninfo = conninfo
         self.schema = schema
         self.createTables = createTables
+        self.addColumns = addColumns ?? (createTables == .columns)
+        self.maxColumns = maxColumns
     }
+
+    /// 1,000: below PostgreSQL's 1,600, which counts dropped columns too.
+    public static let defaultMaxColumns = 1000
 }

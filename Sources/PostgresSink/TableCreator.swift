@@ -7,37 +7,43 @@ struct TableCreator {
     let mode: TableCreation
     let catalog: Catalog
 
+    /// The advisory lock that creating or altering a table takes, so that inserters take turns.
+    static func lockKey(_ schema: String, _ table: String) -> String {
+        "linemaster table \(schema).\(table)"
+    }
+
     /// The shape of the table now there, or nil when none is created (`skip`, or a `_create`
     /// function that returned NULL). Inserters creating the same table take turns; the second
     /// finds the first one's table.
     func create(_ name: String, for rows: [PointRecordView], on connection: Connection) throws(StatementFailure) -> TableShape? {
         if mode == .skip { return nil }
-        let lockKey = "linemaster table \(catalog.schema).\(name)"
-        return try connection.serialized(on: lockKey) { () throws(StatementFailure) -> TableShape? in
+        return try connection.serialized(on: Self.lockKey(catalog.schema, name)) { () throws(StatementFailure) -> TableShape? in
             if let existing = try catalog.load(table: name, on: connection) { return existing }
-            let keys = Keys(rows)
+            let plan = ColumnPlan(for: rows, in: .empty)
             guard mode == .function else {
-                try connection.query(createStatement(name, keys))
+                try connection.execute(try createStatements(name, mode == .columns ? plan.columns : [], on: connection))
                 return try catalog.load(table: name, on: connection)
             }
+            // The function names its columns itself: it is given the keys that are their own names.
+            let named = plan.columns.filter { $0.name == $0.key }
             let created = try connection.query(
                 "SELECT \(quoteIdentifier(catalog.schema))._create($1::name, $2::name[], $3::name[])::oid",
-                [name, arrayLiteral(keys.tags), arrayLiteral(keys.fields.map(\.name))])
+                [name, arrayLiteral(named.filter { $0.kind == .tag }.map(\.key)), arrayLiteral(named.filter { $0.kind == .field }.map(\.key))])
             guard let cell = created.first?.first, let text = cell, let oid = UInt32(text) else { return nil }
             return try catalog.load(oid: oid, on: connection)
         }
     }
 
-    private func createStatement(_ name: String, _ keys: Keys) -> String {
-        var columns = ["_time timestamptz NOT NULL"]
-        if mode == .columns {
-            columns += keys.tags.map { "\(quoteIdentifier($0)) text" }
-            columns += keys.fields.map { "\(quoteIdentifier($0.name)) \($0.type)" }
-        }
-        // Typed tables keep _tags and _fields too, so that keys that appear later are not lost.
-        columns += ["_tags jsonb", "_fields jsonb"]
+    /// `CREATE TABLE` with `_time`, the typed columns (each with its ``ColumnComment``), and
+    /// `_tags` and `_fields`: typed tables keep them too, for keys that get no column.
+    private func createStatements(_ name: String, _ columns: [ColumnPlan.NewColumn], on connection: Connection) throws(StatementFailure) -> String {
         let table = quoteIdentifier(catalog.schema) + "." + quoteIdentifier(name)
-        return "CREATE TABLE IF NOT EXISTS \(table) (\(columns.joined(separator: ", ")))"
+        let definitions = ["_time timestamptz NOT NULL"] + columns.map(\.definition) + ["_tags jsonb", "_fields jsonb"]
+        var statements = ["CREATE TABLE IF NOT EXISTS \(table) (\(definitions.joined(separator: ", ")))"]
+        for column in columns {
+            statements.append("COMMENT ON COLUMN \(table).\(quoteIdentifier(column.name)) IS \(try connection.literal(column.comment))")
+        }
+        return statements.joined(separator: "; ")
     }
 
     /// A `name[]` literal: `{"a","b"}`, with quotes and backslashes escaped.
@@ -46,35 +52,5 @@ struct TableCreator {
             "\"" + name.flatMap { $0 == "\"" || $0 == "\\" ? ["\\", $0] : [$0] } + "\""
         }
         return "{" + elements.joined(separator: ",") + "}"
-    }
-}
-
-/// The tag and field keys of some rows, in order of first appearance, each once; fields with the
-/// SQL type of their first value. Names PostgreSQL could not keep as they are (reserved, too long,
-/// holding a NUL) are left out and stay in the JSON.
-private struct Keys {
-    var tags: [String] = []
-    var fields: [(name: String, type: String)] = []
-
-    init(_ rows: [PointRecordView]) {
-        var seen: Set<String> = [TableShape.timeColumn, TableShape.tagsColumn, TableShape.fieldsColumn]
-        func admit(_ key: UnsafeBufferPointer<UInt8>) -> String? {
-            guard isStorableName(key), key.count <= 63 else { return nil }
-            return seen.insert(String(decoding: key, as: UTF8.self)).inserted ? String(decoding: key, as: UTF8.self) : nil
-        }
-        for row in rows {
-            row.forEachTag { key, _ in if let name = admit(key) { tags.append(name) } }
-            row.forEachField { key, value in if let name = admit(key) { fields.append((name, Self.sqlType(value))) } }
-        }
-    }
-
-    private static func sqlType(_ value: PointRecordView.Value) -> String {
-        switch value {
-        case .float: return "double precision"
-        case .int: return "bigint"
-        case .uint: return "numeric(20)"
-        case .bool: return "boolean"
-        case .string: return "text"
-        }
     }
 }

@@ -1,3 +1,6 @@
+import Glibc
+import LineProtocol
+
 /// The type of a column the sink can fill, from `pg_attribute.atttypid` and `atttypmod`.
 enum ColumnType: Equatable {
     case text(maxCharacters: Int?)  // text, varchar(n), char(n)
@@ -31,18 +34,32 @@ enum ColumnType: Equatable {
 }
 
 /// How a table receives points (DESIGN section 7): `_time`, `_tags` and `_fields` when present, and
-/// columns named like tag or field keys. Every other column gets its DEFAULT.
+/// columns that receive a tag or field key (``KeyColumn``). Every other column gets its DEFAULT.
 struct TableShape: Equatable {
     /// How `_time` is stored.
     enum TimeKind: Equatable { case timestamptz, timestamp, nanoseconds }
 
-    /// A column named like a tag or field key. A timestamp column takes an integer field as
+    /// A column that receives a tag or a field: the one named like the column, or the one its
+    /// comment names (``ColumnComment``). A timestamp column takes an integer field as
     /// nanoseconds since the Unix epoch.
     struct KeyColumn: Equatable {
         let name: [UInt8]
         let type: ColumnType
         /// Columns with a DEFAULT are left out of the COPY for rows that lack their key.
         let hasDefault: Bool
+        /// The tag key it receives, if any.
+        let tagKey: [UInt8]?
+        /// The field key it receives, if any.
+        let fieldKey: [UInt8]?
+    }
+
+    /// A column as the catalog describes it.
+    struct CatalogColumn {
+        let name: String
+        /// Nil for types the sink does not write, and for generated columns.
+        let type: ColumnType?
+        let hasDefault: Bool
+        let comment: String?
     }
 
     let oid: UInt32
@@ -53,11 +70,13 @@ struct TableShape: Equatable {
     let tags: ColumnType?
     let fields: ColumnType?
     let keyColumns: [KeyColumn]
+    /// Every column's name, filled or not: a new column must not take one.
+    let columnNames: Set<String>
 
     static let timeColumn = "_time", tagsColumn = "_tags", fieldsColumn = "_fields"
 
     /// Builds the shape from the catalog's columns in any order; dropped columns are already gone.
-    init(oid: UInt32, qualifiedName: String, columns: [(name: String, type: ColumnType?, hasDefault: Bool)]) {
+    init(oid: UInt32, qualifiedName: String, columns: [CatalogColumn]) {
         var time: TimeKind?, tags: ColumnType?, fields: ColumnType?
         var keyColumns: [KeyColumn] = []
         for column in columns {
@@ -69,7 +88,9 @@ struct TableShape: Equatable {
             case (Self.fieldsColumn, let type?) where type == .json || type == .jsonb: fields = type
             case (Self.timeColumn, _), (Self.tagsColumn, _), (Self.fieldsColumn, _), (_, nil): continue
             case (let name, let type?):
-                keyColumns.append(KeyColumn(name: Array(name.utf8), type: type, hasDefault: column.hasDefault))
+                let receives = ColumnComment(column.comment, columnName: name)
+                keyColumns.append(KeyColumn(name: Array(name.utf8), type: type, hasDefault: column.hasDefault,
+                                            tagKey: receives.tagKey, fieldKey: receives.fieldKey))
             }
         }
         self.oid = oid
@@ -78,15 +99,54 @@ struct TableShape: Equatable {
         self.tags = tags
         self.fields = fields
         self.keyColumns = keyColumns
+        columnNames = Set(columns.map(\.name))
     }
 
-    /// The column named `key`, if any: a linear scan, as tables have few columns and most keys
-    /// differ in length from every column name.
-    @inline(__always) func keyColumn(named key: UnsafeBufferPointer<UInt8>) -> Int? {
-        guard !keyColumns.isEmpty else { return nil }
-        for (i, column) in keyColumns.enumerated() where column.name.count == key.count {
-            if column.name.withUnsafeBufferPointer({ $0.elementsEqual(key) }) { return i }
+    /// The first column that receives the tag `key` and is still free in `slots`: a linear
+    /// scan, as tables have few columns and most keys differ in length from every column's key.
+    @inline(__always) func tagColumn(for key: UnsafeBufferPointer<UInt8>, free slots: [KeyValue?]) -> Int? {
+        for (i, column) in keyColumns.enumerated() where slots[i] == nil {
+            if let tagKey = column.tagKey, sameBytes(key, tagKey) { return i }
         }
         return nil
     }
+
+    /// The first column that receives the field `key` and is still free in `slots`.
+    @inline(__always) func fieldColumn(for key: UnsafeBufferPointer<UInt8>, free slots: [KeyValue?]) -> Int? {
+        for (i, column) in keyColumns.enumerated() where slots[i] == nil {
+            if let fieldKey = column.fieldKey, sameBytes(key, fieldKey) { return i }
+        }
+        return nil
+    }
+}
+
+@inline(__always) func sameBytes(_ a: UnsafeBufferPointer<UInt8>, _ b: [UInt8]) -> Bool {
+    a.count == b.count && (a.count == 0 || b.withUnsafeBufferPointer { memcmp(a.baseAddress!, $0.baseAddress!, a.count) == 0 })
+}
+
+extension TableShape {
+    /// Puts each of the row's tags and fields into the first free column that receives it, tags
+    /// first (a column named like both a tag and a field of the row takes the tag), and marks
+    /// which were placed: the others go to the JSON columns, or nowhere.
+    @inline(__always)
+    func place(_ row: PointRecordView, slots: inout [KeyValue?], tagPlaced: inout [Bool], fieldPlaced: inout [Bool]) {
+        for i in slots.indices { slots[i] = nil }
+        tagPlaced.removeAll(keepingCapacity: true)
+        fieldPlaced.removeAll(keepingCapacity: true)
+        row.forEachTag { key, value in
+            let c = tagColumn(for: key, free: slots)
+            if let c { slots[c] = .tag(value) }
+            tagPlaced.append(c != nil)
+        }
+        row.forEachField { key, value in
+            let c = fieldColumn(for: key, free: slots)
+            if let c { slots[c] = .field(value) }
+            fieldPlaced.append(c != nil)
+        }
+    }
+}
+
+extension TableShape {
+    /// A table with no columns: what a table about to be created has.
+    static let empty = TableShape(oid: 0, qualifiedName: "", columns: [])
 }

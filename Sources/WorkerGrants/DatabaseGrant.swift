@@ -13,6 +13,10 @@ public struct DatabaseGrant: Equatable, Sendable {
     public var url: String
     public var schema: String
     public var createTables: TableCreation
+    /// `add_columns`: whether keys without a column get one.
+    public var addColumns: Bool
+    /// `max_columns`: a table with this many columns gets no more.
+    public var maxColumns: Int
 
     /// The embedded server's port: it only names its socket file, since it listens on no TCP port.
     public static let embeddedPort = 5432
@@ -26,15 +30,17 @@ public struct DatabaseGrant: Equatable, Sendable {
         return "host='\(String(host))' port=\(embeddedPort) dbname=postgres user=postgres"
     }
 
-    public init(url: String, schema: String, createTables: TableCreation) {
+    public init(url: String, schema: String, createTables: TableCreation, addColumns: Bool, maxColumns: Int) {
         self.url = url
         self.schema = schema
         self.createTables = createTables
+        self.addColumns = addColumns
+        self.maxColumns = maxColumns
     }
 
     /// `key=value` lines; no value can hold a line break (libpq's syntax has none).
     public var encoded: String {
-        "url=\(url)\nschema=\(schema)\ncreate_tables=\(createTables.rawValue)\n"
+        "url=\(url)\nschema=\(schema)\ncreate_tables=\(createTables.rawValue)\nadd_columns=\(addColumns)\nmax_columns=\(maxColumns)\n"
     }
 
     public init?(encoded text: String) {
@@ -44,8 +50,9 @@ public struct DatabaseGrant: Equatable, Sendable {
             values[line[..<equals]] = String(line[line.index(after: equals)...])
         }
         guard let url = values["url"], let schema = values["schema"],
-              let create = values["create_tables"].flatMap(TableCreation.init(rawValue:)) else { return nil }
-        self.init(url: url, schema: schema, createTables: create)
+              let create = values["create_tables"].flatMap(TableCreation.init(rawValue:)),
+              let add = values["add_columns"].flatMap(Bool.init), let max = values["max_columns"].flatMap({ Int($0) }) else { return nil }
+        self.init(url: url, schema: schema, createTables: create, addColumns: add, maxColumns: max)
     }
 
     /// Reads the grant from the inherited pipe `fd` (the supervisor closed its end after writing).

@@ -20,13 +20,4 @@ import Testing
         let row = try db.query(#"SELECT "k""; DROP TABLE y; --", "f""; DROP TABLE y; --" FROM $schema."x""; DROP TABLE y; --""#)
         #expect(row == [["v", "1"]])
     }
-
-    @Test func aMeasurementLongerThanPostgreSQLNamesUsesTheTruncatedName() throws {
-        let db = try TestDatabase()
-        let long = String(repeating: "m", count: 62) + "éé"  // 66 bytes: PostgreSQL keeps 63, the sink cuts at 62
-        let inserter = Inserter(db.sink())
-        try inserter.write("\(long) x=1i 1")
-        try inserter.write("\(long) x=2i 2")
-        #expect(try db.column("SELECT count(*) FROM $schema.\(quoteIdentifier(String(repeating: "m", count: 62) + "é"))") == ["2"])
-    }
 }

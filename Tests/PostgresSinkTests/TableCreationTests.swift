@@ -27,7 +27,7 @@ import WorkerGrants
             """)
         #expect(columns == [
             ["_time", "timestamp with time zone"], ["host", "text"], ["f", "double precision"], ["i", "bigint"],
-            ["u", "numeric(20,0)"], ["b", "boolean"], ["s", "text"], ["_tags", "jsonb"], ["_fields", "jsonb"],
+            ["u", "numeric"], ["b", "boolean"], ["s", "text"], ["_tags", "jsonb"], ["_fields", "jsonb"],
         ])
         #expect(try db.query("SELECT host, f, i, u, b, s, _tags::text, _fields::text FROM $schema.cpu")
                 == [["a", "1.5", "2", "3", "t", "x", "{}", "{}"]])

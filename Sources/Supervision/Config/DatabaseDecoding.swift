@@ -19,8 +19,10 @@ extension ConfigDecoder {
                     report(line: entry.value.line, "unknown create_tables \"\(text)\": expected "
                         + TableCreation.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", "))
                 }
+            case "add_columns": settings.addColumns = boolean(entry) ?? settings.addColumns
+            case "max_columns": settings.maxColumns = integer(entry, in: 1...DatabaseSettings.columnLimit) ?? settings.maxColumns
             default:
-                reportUnknown(entry, in: "[database]", known: ["url", "schema", "create_tables"])
+                reportUnknown(entry, in: "[database]", known: ["url", "schema", "create_tables", "add_columns", "max_columns"])
             }
         }
         return settings

@@ -37,8 +37,20 @@ public struct DatabaseSettings: Equatable, Sendable {
     public var schema: String = "public"
     /// What to do with a measurement that has no table yet.
     public var createTables: TableCreation = .jsonb
+    /// Whether a tag or field key without a column gets one; nil: only with `create_tables = "columns"`.
+    public var addColumns: Bool?
+    /// A table with this many columns gets no more (`max_columns`, at most ``columnLimit``).
+    public var maxColumns = 1000
+    /// PostgreSQL's limit on a table's columns.
+    public static let columnLimit = 1600
 
     public init() {}
+
+    /// What the inserters (and the database probe) are told, connecting to `url`.
+    public func grant(url: String) -> DatabaseGrant {
+        DatabaseGrant(url: url, schema: schema, createTables: createTables,
+                      addColumns: addColumns ?? (createTables == .columns), maxColumns: maxColumns)
+    }
 }
 
 /// The `[ring]` section: the shared-memory ring that listeners fill and inserters drain.

@@ -106,7 +106,7 @@ public struct Supervisor {
     /// Starts `linemaster probe-database` with the `database` capability.
     private mutating func startProbe() -> [SupervisorAction] {
         let spec = DatabaseProbe.probeWorker
-        let grant = DatabaseGrant(url: conninfo, schema: machine.config.database.schema, createTables: machine.config.database.createTables)
+        let grant = machine.config.database.grant(url: conninfo)
         switch launcher.launch(instance: spec.name, spec: spec, statSlot: .max, sharedMemory: nil,
                                grants: Grants(database: grant, http: HTTPGrant()), sockets: []) {
         case .success(let pid):
@@ -177,8 +177,7 @@ public struct Supervisor {
 
     private mutating func launch(instance: String, spec: WorkerSpec, statSlot: Int) -> [SupervisorAction] {
         let fd = sharedMemory.ring.segment.fd
-        let database = machine.config.database
-        let grant = DatabaseGrant(url: conninfo, schema: database.schema, createTables: database.createTables)
+        let grant = machine.config.database.grant(url: conninfo)
         guard let listening = sockets.descriptors(for: spec) else {
             return machine.spawnFailed(instance: instance, reason: "its listen sockets are not open", now: .now)
         }
