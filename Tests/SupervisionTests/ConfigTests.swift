@@ -394,3 +394,19 @@ private func worker(_ extra: String...) -> String {
             #"receive_buffer "2GiB" is out of range: it must be between 4KiB and 512MiB"#)])
     }
 }
+
+@Test func addColumnsDefaultsToTheColumnsLayoutAndReachesTheInsertersGrant() throws {
+    let columns = try parse("[database]\ncreate_tables = \"columns\"\n").database.grant(url: "")
+    let jsonb = try parse("[database]\ncreate_tables = \"jsonb\"\n").database.grant(url: "")
+    #expect(columns.addColumns && !jsonb.addColumns && columns.maxColumns == 1000)
+    let set = try parse("[database]\ncreate_tables = \"columns\"\nadd_columns = false\nmax_columns = 200\n").database.grant(url: "u")
+    #expect(!set.addColumns && set.maxColumns == 200)
+    #expect(DatabaseGrant(encoded: set.encoded) == set, "the grant crosses the pipe unchanged")
+}
+
+@Test func maxColumnsBeyondPostgreSQLsLimitIsRefused() {
+    #expect(problems("[database]\nmax_columns = 1601\nadd_columns = \"yes\"\n") == [
+        problem(2, "max_columns must be at most 1600, not 1601"),
+        problem(3, "add_columns must be true or false, not a string"),
+    ])
+}
