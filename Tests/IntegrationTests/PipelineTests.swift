@@ -4,7 +4,8 @@ import Testing
 /// UDP in, PostgreSQL out: the listener, the ring and the inserter together, started by the real
 /// supervisor against a real PostgreSQL.
 @Suite struct Pipeline {
-    static func config(port: UInt16, database: TestDatabase, listeners: Int = 1, inserters: Int = 1, batchRows: Int = 500, shutdownTimeout: String = "3s") -> String {
+    static func config(port: UInt16, database: TestDatabase, listeners: Int = 1, inserters: Int = 1, batchRows: Int = 500,
+                       shutdownTimeout: String = "3s", createTables: String = "jsonb") -> String {
         """
         [supervisor]
         shutdown_timeout = "\(shutdownTimeout)"
@@ -15,6 +16,7 @@ import Testing
         [database]
         url = "\(database.url)"
         schema = "\(database.schema)"
+        create_tables = "\(createTables)"
         [[worker]]
         name = "listener"
         executable = "linemaster-listener"
@@ -57,6 +59,29 @@ import Testing
             """)
         #expect(row == "2023-11-14 22:13:20+00|a|number|3|boolean|x y")
         #expect(supervisor.status()["inserter"]?["rows_inserted"] == "3")
+    }
+
+    /// `create_tables = "columns"`: the first rows make a typed table, and keys that appear later
+    /// get columns of their own while rows keep flowing through two inserters.
+    @Test func aTypedTableGetsAColumnForEveryKeyThatAppearsLater() throws {
+        let database = try TestDatabase()
+        defer { database.drop() }
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Self.config(port: port, database: database, inserters: 2, batchRows: 50, createTables: "columns"))
+        try supervisor.startReady()
+        try supervisor.waitForWorkers(["listener", "inserter 1", "inserter 2"])
+        try supervisor.waitForListeners(["listener"])
+        let sender = UDPSender(port: port)
+        for k in 0..<20 {
+            sender.send((0..<50).map { i in "m,host=h\(i % 3)\(k > 9 ? ",dc=d\(k)" : "") seq=\(k * 50 + i)i,f\(k)=\(i)i" }.joined(separator: "\n"))
+        }
+        let s = database.schema
+        try waitUntil("1000 rows are stored") { database.count("SELECT count(*) FROM \(s).m") == 1000 }
+        #expect(database.count("SELECT count(DISTINCT seq) FROM \(s).m") == 1000)
+        #expect(database.count("SELECT count(*) FROM \(s).m WHERE _tags <> '{}' OR _fields <> '{}'") == 0)
+        #expect(database.count("SELECT count(*) FROM pg_attribute WHERE attrelid = '\(s).m'::regclass AND attname ~ '^f[0-9]+$'") == 20)
+        #expect(database.count("SELECT count(f19) + count(f0) FROM \(s).m") == 100)
+        #expect(try database.psql("SELECT col_description('\(s).m'::regclass, attnum) FROM pg_attribute WHERE attrelid = '\(s).m'::regclass AND attname = 'dc'") == "tag")
     }
 
     /// Counted from the sender's side: every line sent is stored exactly once, but for those in
