@@ -150,6 +150,7 @@ final class RequestHandler: ChannelInboundHandler {
     private func send(_ answer: Answer, for request: HTTPRequestHead) {
         guard let context else { return }
         releaseBody()
+        server.count(answer.status, endpoint: Endpoint.label(of: request))
         var headers = HTTPHeaders(answer.extraHeaders)
         headers.add(name: "X-Influxdb-Version", value: Answer.influxVersion)
         headers.add(name: "X-Influxdb-Build", value: "OSS")
