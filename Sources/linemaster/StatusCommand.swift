@@ -30,7 +30,7 @@ struct StatusCommand: ParsableCommand {
     }
 
     func run() throws {
-        if watch { return try watchStatus(every: interval ?? 1) }
+        if watch { try watchStatus(every: interval ?? 1) }
         let report = try read()
         print(prometheus ? report.prometheus() : json ? report.json() : report.text(), terminator: prometheus ? "" : "\n")
         if report.hasFailedWorker { throw ExitCode(1) }
@@ -47,7 +47,7 @@ struct StatusCommand: ParsableCommand {
         while true {
             let block = watch.block(try read(), at: .now)
             print(terminal ? "\u{1B}[H\u{1B}[2J" + block : block + "\n", terminator: "\n")
-            fflush(stdout)
+            fflush(nil)
             var pause = timespec(tv_sec: Int(seconds), tv_nsec: Int((seconds - seconds.rounded(.down)) * 1e9))
             nanosleep(&pause, nil)
         }
