@@ -202,6 +202,9 @@ final class RequestHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // NIO's protocol error handler has answered a malformed request 400 (its head could
+        // not be parsed: no endpoint) before it passed the error on.
+        if error is HTTPParserError { server.count(.badRequest, endpoint: "other") }
         context.close(promise: nil)
     }
 

@@ -159,4 +159,28 @@ import Testing
         #expect(prometheus[#"linemaster_http_requests_total{"code":"503","endpoint":"/write","worker":"http"}"#] == Double(answers[503] ?? 0))
         #expect(prometheus[#"linemaster_http_requests_total{"code":"400","endpoint":"/write","worker":"http"}"#] == 1)
     }
+
+    @Test func aRowNoPartitionOfItsTableTakesIsRejectedForThatReason() throws {
+        let database = try TestDatabase()
+        defer { database.drop() }
+        let s = database.schema
+        _ = try database.psql("""
+            CREATE TABLE \(s).parted (_time timestamptz, _tags jsonb, _fields jsonb) PARTITION BY RANGE (_time);
+            CREATE TABLE \(s).parted_2020 PARTITION OF \(s).parted FOR VALUES FROM ('2020-01-01') TO ('2021-01-01');
+            """)
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Pipeline.config(port: port, database: database))
+        try supervisor.startReady()
+        try supervisor.waitForWorkers(["listener", "inserter"])
+        try supervisor.waitForListeners(["listener"])
+        UDPSender(port: port).send("parted,host=a v=1 1577880000000000000\nparted,host=a v=2 1893456000000000000")
+        try waitUntil("one row is stored and one rejected") {
+            database.count("SELECT (SELECT count(*) FROM \(s).parted) * 10 + (SELECT count(*) FROM \(s).linemaster_rejects)") == 11
+        }
+        #expect(try database.psql("SELECT sqlstate || ' ' || left(error, 24) FROM \(s).linemaster_rejects") == "23514 no partition of relation")
+        #expect(supervisor.status()["inserter"]?["rejects_no_partition"] == "1")
+        let samples = try PrometheusExposition.parse(supervisor.control(["status", "-D", supervisor.dataDirectory, "--prometheus"]).output)
+        #expect(samples[#"linemaster_rows_rejected_total{"reason":"no_partition","worker":"inserter"}"#] as? Double == 1)
+        #expect(samples[#"linemaster_rows_rejected_total{"reason":"constraint","worker":"inserter"}"#] as? Double == 0)
+    }
 }

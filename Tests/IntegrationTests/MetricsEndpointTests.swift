@@ -20,6 +20,9 @@ import Testing
         #expect(curl(["--data-binary", "cpu v=3 3", "\(setup.url)/write"]).response?.status == 401)
         #expect(curl(auth + ["--data-binary", String(repeating: "cpu v=4 4\n", count: 200), "\(setup.url)/write"]).response?.status == 413)
         #expect(curl(["\(setup.url)/nowhere"]).response?.status == 404)
+        let malformed = try RawHTTPConnection(port: setup.port)
+        try malformed.send("GET /ping HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n")
+        #expect(try malformed.response().status == 400)
         try waitUntil("the rows are stored") { database.count("SELECT count(*) FROM \(database.schema).cpu") == 2 }
 
         let scrape = try #require(curl(["\(setup.url)/metrics"]).response)
@@ -34,7 +37,7 @@ import Testing
             served[#"linemaster_http_requests_total{"code":"\#(code)","endpoint":"\#(endpoint)","worker":"http"}"#]
         }
         #expect(requests("/write", 204) == 1 && requests("/write", 401) == 1 && requests("/write", 413) == 1)
-        #expect(requests("other", 404) == 1)
+        #expect(requests("other", 404) == 1 && requests("other", 400) == 1)
         #expect((requests("/ping", 204) ?? 0) >= 1)
         #expect(served[#"linemaster_batch_write_seconds_count{"worker":"inserter"}"#] ?? 0 >= 1)
         #expect(served[#"linemaster_batch_write_seconds_bucket{"le":"+Inf","worker":"inserter"}"#]
