@@ -28,7 +28,7 @@ public struct Balance: Sendable, Equatable {
     /// Sums the counters of `snapshot`'s workers by their roles.
     public init(_ snapshot: MetricsSnapshot) {
         // Any inserter may store rows another one parked: subtracted from the sum.
-        var parked: UInt64 = 0, parkedStored: UInt64 = 0
+        var parked: UInt64 = 0, parkedEnded: UInt64 = 0
         for w in snapshot.workers {
             guard let c = snapshot.counters(of: w) else { continue }
             switch MetricsSnapshot.role(of: w) {
@@ -41,11 +41,11 @@ public struct Balance: Sendable, Equatable {
                 rowsRejected += c[.rowsRejected]
                 rowsSkipped += c[.rowsSkipped]
                 parked += c[.rowsParked]
-                parkedStored += c[.parkedRowsStored]
+                parkedEnded += c[.parkedRowsStored] + c[.parkedRowsRejected]
             case .other: break
             }
         }
-        rowsParked = parked - min(parked, parkedStored)
+        rowsParked = parked - min(parked, parkedEnded)
         ringRecords = snapshot.ring?.records ?? 0
     }
 }

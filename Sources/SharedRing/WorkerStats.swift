@@ -56,6 +56,9 @@ public struct WorkerCounter: Hashable, Sendable {
     public static let rowsRejectedNoPartition = WorkerCounter(index: 17)
     /// Inserter, not a counter: what its last attempt to write found (``DatabaseState``).
     public static let databaseState = WorkerCounter(index: 18)
+    /// Inserter: parked rows a retry rejected or skipped instead of storing them (also in
+    /// ``rowsRejected`` or ``rowsSkipped``), so that they are no longer counted as parked.
+    public static let parkedRowsRejected = WorkerCounter(index: 19)
 }
 
 /// What an inserter's last attempt to write found, in ``WorkerCounter/databaseState``.
@@ -74,10 +77,10 @@ public enum BatchWriteHistogram {
     /// The buckets' upper bounds in seconds; a last bucket takes the rest (`+Inf`).
     public static let bounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
     /// The sum of the durations, in nanoseconds.
-    public static let sum = WorkerCounter(index: 19)
+    public static let sum = WorkerCounter(index: 32)
 
     /// Bucket `i` in 0 ... ``bounds``.count (the last is `+Inf`).
-    public static func bucket(_ i: Int) -> WorkerCounter { WorkerCounter(index: 20 + i) }
+    public static func bucket(_ i: Int) -> WorkerCounter { WorkerCounter(index: 33 + i) }
 
     /// Counts one batch that took `duration`.
     public static func record(_ duration: Duration, in slot: WorkerStatsSlot) {
@@ -100,7 +103,7 @@ public enum HTTPRequestCounters {
 
     /// The counter of answers `code` to requests for `endpoint` (indices into the lists above).
     public static func counter(endpoint: Int, code: Int) -> WorkerCounter {
-        WorkerCounter(index: 34 + endpoint * codes.count + code)
+        WorkerCounter(index: 48 + endpoint * codes.count + code)
     }
 
     /// Counts one answer with HTTP status `status` on `endpoint` (a label of ``endpoints``).
@@ -124,7 +127,8 @@ public enum HTTPRequestCounters {
 /// +0   pid      UInt64  (0: free)
 /// +8   name     32 bytes, UTF-8, zero-padded
 /// +64  counters 248 x UInt64 (their own cache lines, away from what the supervisor writes):
-///        0-18 ``WorkerCounter``'s, 19-33 ``BatchWriteHistogram``, 34-137 ``HTTPRequestCounters``
+///        0-19 ``WorkerCounter``'s (up to 31 free for more), 32-46 ``BatchWriteHistogram``,
+///        48-151 ``HTTPRequestCounters``
 /// ```
 public struct WorkerStatsSlot: @unchecked Sendable {
     /// The environment variable that carries a worker's slot index.

@@ -183,4 +183,34 @@ import Testing
         #expect(samples[#"linemaster_rows_rejected_total{"reason":"no_partition","worker":"inserter"}"#] as? Double == 1)
         #expect(samples[#"linemaster_rows_rejected_total{"reason":"constraint","worker":"inserter"}"#] as? Double == 0)
     }
+
+    @Test func parkedRowsThatARetryRejectsLeaveTheParkedTermAndTheBalanceAddsUp() throws {
+        let database = try TestDatabase()
+        defer { database.drop() }
+        let s = database.schema
+        _ = try database.psql("""
+            CREATE TABLE \(s).locked (_time timestamptz, _tags jsonb, _fields jsonb, v double precision);
+            CREATE FUNCTION \(s).refuse() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'refused by test' USING ERRCODE = '42501'; END $$;
+            CREATE TRIGGER refuse BEFORE INSERT ON \(s).locked FOR EACH ROW EXECUTE FUNCTION \(s).refuse();
+            """)
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Pipeline.config(port: port, database: database))
+        try supervisor.startReady()
+        try supervisor.waitForWorkers(["listener", "inserter"])
+        try supervisor.waitForListeners(["listener"])
+        UDPSender(port: port).send((0 ..< 20).map { "locked,host=a v=\($0 - 10)" }.joined(separator: "\n"))
+        try waitUntil("the rows are parked") { database.count("SELECT count(*) FROM \(s).linemaster_parked") == 20 }
+        _ = try database.psql("DROP TRIGGER refuse ON \(s).locked; ALTER TABLE \(s).locked ADD CHECK (v >= 0)")
+        try waitUntil("the parked rows are stored or rejected", timeout: .seconds(60)) {
+            database.count("SELECT count(*) FROM \(s).linemaster_parked") == 0
+        }
+        #expect(database.count("SELECT count(*) FROM \(s).locked") == 10)
+        #expect(database.count("SELECT count(*) FROM \(s).linemaster_rejects WHERE sqlstate = '23514'") == 10)
+        let (balance, text, _) = try Self.balance(supervisor)
+        #expect(balance["received"] as? Int == 20 && balance["stored"] as? Int == 10 && balance["rows_rejected"] as? Int == 10)
+        #expect(balance["rows_parked"] as? Int == 0 && balance["in_ring"] as? Int == 0 && balance["adds_up"] as? Bool == true)
+        #expect(text.contains("parked 0 + in the ring 0: adds up"), "\(text)")
+        #expect(supervisor.status()["inserter"]?["parked_rows_rejected"] == "10")
+    }
 }

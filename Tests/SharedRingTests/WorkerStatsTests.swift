@@ -45,7 +45,7 @@ import Testing
     }
 
     @Test func theHistogramAndTheHTTPAnswersHaveCountersOfTheirOwnInsideTheSlot() throws {
-        let named = (0 ... 18).map { WorkerCounter(index: $0) }
+        let named = (0 ... 19).map { WorkerCounter(index: $0) }
         let histogram = [BatchWriteHistogram.sum] + (0 ... BatchWriteHistogram.bounds.count).map(BatchWriteHistogram.bucket)
         let http = HTTPRequestCounters.endpoints.indices.flatMap { e in
             HTTPRequestCounters.codes.indices.map { HTTPRequestCounters.counter(endpoint: e, code: $0) }
