@@ -34,8 +34,9 @@ let package = Package(
         .target(name: "WorkerRuntime", dependencies: ["CPlatform", "SharedRing", "WorkerGrants"]),
         // What every receiving worker does with line protocol it could not parse: into the ring, within a limit.
         .target(name: "Ingest", dependencies: ["LineProtocol", "SharedRing"]),
-        // The Prometheus text of the counters in shared memory, for `status --prometheus` and `/metrics`.
-        .target(name: "Metrics", dependencies: ["SharedRing"]),
+        // What `status` and `/metrics` report (the supervisor's status and socket files, the counters
+        // in shared memory), and its Prometheus text: one definition for both.
+        .target(name: "Metrics", dependencies: ["SharedRing", "SystemCalls", "WorkerRuntime"]),
         // The UDP listener worker: datagrams in, parsed rows into the ring.
         .target(name: "Listener", dependencies: ["CPlatform", "Ingest", "LineProtocol", "SharedRing", "SystemCalls", "WorkerRuntime"]),
         // libpq, and the inserter's side of PostgreSQL: catalog, column mapping, COPY binary, ledger.
@@ -45,7 +46,7 @@ let package = Package(
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The HTTP worker: InfluxDB's /write and /api/v2/write, rows into the ring, 204 once they are safe.
         .target(name: "HTTPIngest", dependencies: [
-            "CZlib", "Ingest", "LineProtocol", "SharedRing", "WorkerGrants", "WorkerRuntime",
+            "CZlib", "Ingest", "LineProtocol", "Metrics", "SharedRing", "WorkerGrants", "WorkerRuntime",
             .product(name: "NIOCore", package: "swift-nio"),
             .product(name: "NIOPosix", package: "swift-nio"),
             .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -91,7 +92,7 @@ let package = Package(
 
         .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
         .testTarget(name: "SharedRingTests", dependencies: ["SharedRing", "linemaster-ringtool"]),
-        .testTarget(name: "SupervisionTests", dependencies: ["Supervision", "WorkerGrants"]),
+        .testTarget(name: "SupervisionTests", dependencies: ["Metrics", "Supervision", "WorkerGrants"]),
         // Clients/: the python clients the HTTP tests run.
         .testTarget(name: "IntegrationTests", dependencies: ["SharedRing", "LineProtocol"], exclude: ["Clients"]),
         .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol", "WorkerGrants"]),

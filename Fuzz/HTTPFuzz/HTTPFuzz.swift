@@ -23,7 +23,7 @@ func fuzzHTTP(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let stream = UnsafeRawBufferPointer(start: data + 1, count: size - 1)
     let channel = EmbeddedChannel()
     let rejects = RejectKeeper(ring: ring, stats: nil, worker: "fuzz") { _ in }
-    let server = ServerState(ring: ring, settings: options.settings, stats: nil, rejects: rejects, eventLoop: channel.embeddedEventLoop)
+    let server = ServerState(ring: ring, settings: options.settings, stats: nil, rejects: rejects, metrics: nil, eventLoop: channel.embeddedEventLoop)
     do {
         try server.configure(channel)
         try channel.connect(to: SocketAddress(ipAddress: "127.0.0.1", port: 8086)).wait()

@@ -36,7 +36,8 @@ public final class HTTPWorker {
         let loop = group.next()
         let worker = self.worker, stats = self.stats
         let rejects = RejectKeeper(ring: ring, stats: stats, worker: worker.name) { worker.log($0) }
-        let state = ServerState(ring: ring, settings: settings, stats: stats, rejects: rejects, eventLoop: loop)
+        let metrics = worker.dataDirectory.map { MetricsSource(dataDirectory: $0, supervisorPid: getppid(), ring: ring) }
+        let state = ServerState(ring: ring, settings: settings, stats: stats, rejects: rejects, metrics: metrics, eventLoop: loop)
         let bootstrap = ServerBootstrap(group: loop)
             .childChannelOption(.tcpOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in

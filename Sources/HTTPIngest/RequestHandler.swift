@@ -150,6 +150,7 @@ final class RequestHandler: ChannelInboundHandler {
     private func send(_ answer: Answer, for request: HTTPRequestHead) {
         guard let context else { return }
         releaseBody()
+        server.count(answer.status, endpoint: Endpoint.label(of: request))
         var headers = HTTPHeaders(answer.extraHeaders)
         headers.add(name: "X-Influxdb-Version", value: Answer.influxVersion)
         headers.add(name: "X-Influxdb-Build", value: "OSS")
@@ -201,6 +202,9 @@ final class RequestHandler: ChannelInboundHandler {
     }
 
     func errorCaught(context: ChannelHandlerContext, error: Error) {
+        // NIO's protocol error handler has answered a malformed request 400 (its head could
+        // not be parsed: no endpoint) before it passed the error on.
+        if error is HTTPParserError { server.count(.badRequest, endpoint: "other") }
         context.close(promise: nil)
     }
 

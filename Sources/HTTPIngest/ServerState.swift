@@ -14,19 +14,29 @@ final class ServerState: @unchecked Sendable {
     let settings: HTTPGrant
     let service: WriteService
     let commits: CommitWatch
+    private let stats: WorkerStatsSlot?
     private(set) var isStopping = false
     /// Bytes of request bodies held by all connections: bounded, so that many clients each
     /// sending up to `max_body_size` slowly cannot exhaust the worker's memory.
     private(set) var bodyBytesHeld = 0
     private var connections: [ObjectIdentifier: RequestHandler] = [:]
 
-    init(ring: SharedRing, settings: HTTPGrant, stats: WorkerStatsSlot?, rejects: RejectKeeper, eventLoop: EventLoop) {
+    init(ring: SharedRing, settings: HTTPGrant, stats: WorkerStatsSlot?, rejects: RejectKeeper, metrics: MetricsSource?,
+         eventLoop: EventLoop) {
         self.settings = settings
-        service = WriteService(ring: ring, settings: settings, stats: stats, rejects: rejects)
+        self.stats = stats
+        service = WriteService(ring: ring, settings: settings, stats: stats, rejects: rejects, metrics: metrics)
         commits = CommitWatch(ring: ring, eventLoop: eventLoop)
     }
 
     var connectionCount: Int { connections.count }
+
+    /// Counts an answer in `linemaster_http_requests_total`, in shared memory, so that the
+    /// count survives the worker's restarts; refused requests (503, 429, 413) included.
+    func count(_ status: HTTPResponseStatus, endpoint: String) {
+        guard let stats else { return }
+        HTTPRequestCounters.count(status: Int(status.code), endpoint: endpoint, in: stats)
+    }
 
     /// What all bodies in progress may hold together: eight of the largest.
     var bodyBudget: Int { 8 * settings.maxBodySize }
@@ -43,6 +53,7 @@ final class ServerState: @unchecked Sendable {
         let pipeline = channel.pipeline.syncOperations
         guard connections.count < settings.maxConnections, !isStopping else {
             try pipeline.addHandler(RefusedConnection())
+            count(.serviceUnavailable, endpoint: "other")
             return
         }
         var limits = NIOHTTPDecoderLimitConfiguration()

@@ -1,6 +1,7 @@
 import Ingest
 import NIOHTTP1
 import LineProtocol
+import Metrics
 import SharedRing
 import WorkerGrants
 
@@ -38,13 +39,15 @@ final class WriteService {
     private let publisher: BodyPublisher
     private let stats: WorkerStatsSlot?
     private let rejects: RejectKeeper
+    private let metrics: MetricsSource?
     private(set) var health: RingHealth
 
-    init(ring: SharedRing, settings: HTTPGrant, stats: WorkerStatsSlot?, rejects: RejectKeeper) {
+    init(ring: SharedRing, settings: HTTPGrant, stats: WorkerStatsSlot?, rejects: RejectKeeper, metrics: MetricsSource?) {
         self.ring = ring
         self.settings = settings
         self.stats = stats
         self.rejects = rejects
+        self.metrics = metrics
         authenticator = Authenticator(tokens: settings.authTokens, users: settings.users)
         publisher = BodyPublisher(ring: ring, databaseTag: settings.databaseTag)
         health = RingHealth(stallLimit: settings.commitTimeout)
@@ -101,6 +104,11 @@ final class WriteService {
             return .now(.json(status, #"{"name":"linemaster","message":\#(jsonString(problem ?? "ready for writes")),"status":"\#(state)","checks":[],"version":"\#(Answer.influxVersion)"}"#))
         case .ready: return .now(.json(.ok, #"{"status":"ready"}"#))
         case .query: return .now(.json(.ok, #"{"results":[{"statement_id":0}]}"#))
+        case .metrics:
+            guard let metrics else {
+                return .now(.error(.notFound, .v1, code: "not found", "/metrics is served under a linemaster supervisor only"))
+            }
+            return .now(Answer(status: .ok, body: metrics.render(), extraHeaders: [("Content-Type", PrometheusText.contentType)]))
         }
     }
 

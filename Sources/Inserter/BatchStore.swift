@@ -68,8 +68,10 @@ struct BatchStore {
             }
         }
         worker.setActivity(rows.isEmpty ? "INSERT \(lines.count) rejected lines" : "COPY \(Self.describeTables(rows)) \(rows.count) rows")
+        let started = ContinuousClock.now
         let outcome = try sink.write(rows, lines: lines, range: range, isolatingUnknownErrors: isolating)
         guard !outcome.alreadyCommitted else { return false }
+        if let stats { BatchWriteHistogram.record(.now - started, in: stats) }
         stats?.add(1, to: .batchesWritten)
         stats?.add(UInt64(outcome.inserted), to: .rowsInserted)
         stats?.count(rejected: outcome.rejected)
@@ -127,12 +129,15 @@ struct LedgerDisagrees: Error, CustomStringConvertible {
 
 extension WorkerStatsSlot {
     /// Counts rows PostgreSQL refused, in all and by the class of their SQLSTATE, which is what
-    /// `linemaster_rows_rejected_total`'s reason tells apart.
+    /// `linemaster_rows_rejected_total`'s reason tells apart; of class 23, a row no partition
+    /// exists for (23514, as a CHECK violation, told apart by its message) is counted apart too.
     func count(rejected: [RejectedRow]) {
         add(UInt64(rejected.count), to: .rowsRejected)
         let conversion = rejected.count(where: { $0.sqlstate.hasPrefix("22") })
         let constraint = rejected.count(where: { $0.sqlstate.hasPrefix("23") })
+        let noPartition = rejected.count(where: { $0.sqlstate == "23514" && $0.message.hasPrefix("no partition of relation") })
         if conversion > 0 { add(UInt64(conversion), to: .rowsRejectedConversion) }
         if constraint > 0 { add(UInt64(constraint), to: .rowsRejectedConstraint) }
+        if noPartition > 0 { add(UInt64(noPartition), to: .rowsRejectedNoPartition) }
     }
 }

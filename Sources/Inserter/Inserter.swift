@@ -118,9 +118,11 @@ public final class Inserter {
                 var store = BatchStore(sink: sink, epoch: batch.epoch, records: batch.records, worker: worker, stats: stats, isolating: isolating)
                 store.parked = { [unowned self] rows in self.noteParked(rows) }
                 try store.write()
+                stats?.set(DatabaseState.reached.rawValue, .databaseState)
                 return true
             } catch {
                 let errorClass = (error as? SinkError)?.errorClass ?? .transient
+                stats?.set((Self.databaseUnavailable(error) ? DatabaseState.unavailable : .reached).rawValue, .databaseState)
                 // A data error the sink could not pin on a row (outside COPY) counts as unknown.
                 if errorClass == .unknown || errorClass == .data { unknownFailures += 1 }
                 worker.log("cannot write \(batch.count) rows (\(Self.plan(errorClass, failures: unknownFailures))), retrying in \(delay): \(error)")
@@ -197,6 +199,7 @@ public final class Inserter {
                     stats?.add(UInt64(outcome.inserted), to: .parkedRowsStored)
                     stats?.count(rejected: outcome.rejected)
                     stats?.add(UInt64(outcome.skipped), to: .rowsSkipped)
+                    stats?.add(UInt64(outcome.rejected.count + outcome.skipped), to: .parkedRowsRejected)
                     entry.rows.count = max(0, entry.rows.count - done)
                     worker.log("stored \(outcome.inserted) parked rows of \(measurement)"
                                + (outcome.rejected.isEmpty ? "" : ", rejected \(outcome.rejected.count)"))
@@ -261,6 +264,17 @@ public final class Inserter {
     private func stopping() -> Bool {
         if worker.shouldStop() { stopRequested = true }
         return stopRequested
+    }
+
+    /// Whether `error` says that the database as a whole cannot take writes, which is what
+    /// `linemaster_database_up` 0 means: no connection, or SQLSTATE class 08 (connection), 53
+    /// (insufficient resources) or 57P0x (shutting down, starting up).
+    static func databaseUnavailable(_ error: any Error) -> Bool {
+        switch error as? SinkError {
+        case .connectionLost?: return true
+        case .server(let cause)?: return ["08", "53", "57P0"].contains { cause.sqlstate.hasPrefix($0) }
+        case .misconfigured?, nil: return false
+        }
     }
 
     /// The first line of an error, short enough for a process title.

@@ -1,34 +1,32 @@
-/// What a scrape reports, read by its caller (`linemaster status --prometheus`) from shared
-/// memory and the supervisor's files; plain values, so that any process can render them.
-public struct MetricsSnapshot: Sendable {
-    public var workers: [Worker]
-    /// Nil when the ring cannot be read.
-    public var ring: Ring?
-    public var sockets: [Socket]
+import SharedRing
+import WorkerRuntime
 
-    public init(workers: [Worker], ring: Ring?, sockets: [Socket]) {
+/// What `linemaster status` and a scrape of `/metrics` report: the workers as the supervisor's
+/// status file lists them, the counters in shared memory, and the kernel's drops at the UDP
+/// sockets the supervisor holds. One definition for both readers, so that they cannot differ.
+public struct MetricsSnapshot: Sendable {
+    public var workers: [WorkerStatus]
+    /// Nil when the ring cannot be read.
+    public var ring: RingStatus?
+    public var sockets: [SocketDrops]
+
+    public init(workers: [WorkerStatus], ring: RingStatus?, sockets: [SocketDrops]) {
         self.workers = workers
         self.ring = ring
         self.sockets = sockets
     }
 
-    /// One worker instance, as the supervisor and its statistics slot know it.
-    public struct Worker: Sendable {
-        public var name: String
-        public var up: Bool
-        public var restarts: Int
-        public var role: Role
-        /// The slot's counters by `WorkerCounter` index; nil when it has none (no shared memory).
-        public var counters: [UInt64]?
-
-        public init(name: String, up: Bool, restarts: Int, role: Role, counters: [UInt64]?) {
-            self.name = name
-            self.up = up
-            self.restarts = restarts
-            self.role = role
-            self.counters = counters
-        }
+    /// Reads the files the supervisor `supervisorPid` keeps in `dataDirectory` and the counters
+    /// of `ring` (nil: none could be mapped). The socket drops are read from
+    /// `/proc/<supervisorPid>/net`, the supervisor's network namespace.
+    public static func read(dataDirectory: String, supervisorPid: Int32, ring: SharedRing?) -> MetricsSnapshot {
+        let workers = StatusFile.read(dataDirectory: dataDirectory, wallClockNow: wallClockSeconds()) ?? []
+        return MetricsSnapshot(workers: workers, ring: ring.map { RingStatus($0, workers: workers) },
+                               sockets: SocketDrops.read(dataDirectory: dataDirectory, supervisorPid: supervisorPid))
     }
+
+    /// The slot's counters of `worker`, when it has a slot in the ring.
+    public func counters(of worker: WorkerStatus) -> WorkerCounters? { ring?.workerCounters[worker.statSlot] }
 
     /// Which counters a worker's slot holds, and so which families it appears in.
     public enum Role: Sendable, Equatable {
@@ -40,29 +38,13 @@ public struct MetricsSnapshot: Sendable {
         case other
     }
 
-    public struct Ring: Sendable {
-        /// Records in the ring: published, not yet released.
-        public var rows: UInt64
-        public var usedBytes: Int
-        public var sizeBytes: Int
-
-        public init(rows: UInt64, usedBytes: Int, sizeBytes: Int) {
-            self.rows = rows
-            self.usedBytes = usedBytes
-            self.sizeBytes = sizeBytes
-        }
-    }
-
-    /// A UDP socket the supervisor holds for a definition.
-    public struct Socket: Sendable {
-        /// The definition's name.
-        public var worker: String
-        /// What the kernel dropped at it because its receive buffer was full.
-        public var datagramsDropped: UInt64
-
-        public init(worker: String, datagramsDropped: UInt64) {
-            self.worker = worker
-            self.datagramsDropped = datagramsDropped
-        }
+    /// What a worker counts, by the flags it was given: `database` workers store rows, `http`
+    /// ones receive over HTTP, other shared-memory workers are taken for UDP listeners.
+    public static func role(of worker: WorkerStatus) -> Role {
+        let flags = worker.flags
+        if flags.contains(Capability.database.rawValue) { return .inserter }
+        if flags.contains(Capability.http.rawValue) { return .receiver(protocol: "http") }
+        if flags.contains(Capability.sharedMemory.rawValue) { return .receiver(protocol: "udp") }
+        return .other
     }
 }

@@ -20,8 +20,8 @@ import CPlatform
 ///          384  reclaim tail     UInt64   consumers CAS it           pulls pairs of 64-byte lines)
 ///          512  wake word        UInt32   futex; needs-wake UInt32 at 516
 ///          640  rows in, 768 rows out, 896 rows dropped, 1024 rows corrupt   UInt64 counters
-/// 4096     worker statistics: 256 slots of 256 bytes (see ``WorkerStatsSlot``)
-/// 69632    ring data: `capacity` bytes of records (see `RecordFormat`)
+/// 4096     worker statistics: 256 slots of 2048 bytes (see ``WorkerStatsSlot``)
+/// 528384   ring data: `capacity` bytes of records (see `RecordFormat`)
 /// ```
 ///
 /// The three cursors are byte positions that only grow (2^64 bytes never wrap in practice); the
@@ -29,11 +29,12 @@ import CPlatform
 /// `[tail, claim)` are claimed or released, records in `[claim, head)` wait for a consumer.
 struct SegmentLayout {
     static let magic: UInt64 = 0x4C4D_5249_4E47_0001
-    static let version: UInt32 = 1
+    /// 2: statistics slots of 2048 bytes (were 256), for the HTTP worker's answers and the batch histogram.
+    static let version: UInt32 = 2
     static let headerSize = 4096
     static let statsOffset = headerSize
     static let statsSlotCount = 256
-    static let statsSlotSize = 256
+    static let statsSlotSize = 2048
     static let ringOffset = statsOffset + statsSlotCount * statsSlotSize
     /// The largest payload. A UDP datagram carries at most 64 KiB of text, but a point's binary
     /// form can be a few times larger than its text (`a=1i` is 4 bytes of text, 16 encoded).

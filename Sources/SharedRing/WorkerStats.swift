@@ -1,10 +1,11 @@
 import CPlatform
 
 /// One of a worker's statistics counters. A slot has ``WorkerCounter/count`` of them; what each
-/// means is up to the kind of worker (listeners and inserters use the names below).
+/// means is up to the kind of worker (listeners, the HTTP worker and inserters use the names
+/// below, ``BatchWriteHistogram`` and ``HTTPRequestCounters``).
 public struct WorkerCounter: Hashable, Sendable {
-    /// How many counters a slot has.
-    public static let count = 16
+    /// How many counters a slot has: they fill it after its first 64 bytes.
+    public static let count = (SegmentLayout.statsSlotSize - 64) / 8
 
     /// 0 ..< ``count``.
     public let index: Int
@@ -47,20 +48,87 @@ public struct WorkerCounter: Hashable, Sendable {
     public static let rowsRejectedConversion = WorkerCounter(index: 14)
     /// Inserter: of ``rowsRejected``, rows a constraint refused (SQLSTATE class 23: not null, check, no partition).
     public static let rowsRejectedConstraint = WorkerCounter(index: 15)
+    /// Inserter: tag or field keys of stored rows that found no column (and no `_tags` or
+    /// `_fields` column to hold them): the row was stored without them.
+    public static let keysDropped = WorkerCounter(index: 16)
+    /// Inserter: of ``rowsRejectedConstraint``, rows no partition of their table exists for
+    /// (SQLSTATE 23514, "no partition of relation ...").
+    public static let rowsRejectedNoPartition = WorkerCounter(index: 17)
+    /// Inserter, not a counter: what its last attempt to write found (``DatabaseState``).
+    public static let databaseState = WorkerCounter(index: 18)
+    /// Inserter: parked rows a retry rejected or skipped instead of storing them (also in
+    /// ``rowsRejected`` or ``rowsSkipped``), so that they are no longer counted as parked.
+    public static let parkedRowsRejected = WorkerCounter(index: 19)
+}
+
+/// What an inserter's last attempt to write found, in ``WorkerCounter/databaseState``.
+public enum DatabaseState: UInt64, Sendable {
+    /// It has not tried yet.
+    case unknown = 0
+    /// PostgreSQL answered (a commit, or an error about the rows or a table).
+    case reached = 1
+    /// No connection, or an error that makes every batch wait (SQLSTATE class 08, 53, 57P0x).
+    case unavailable = 2
+}
+
+/// Inserter: how long each batch's transaction took, BEGIN to COMMIT, as a Prometheus histogram:
+/// a count per bucket (not cumulative: one addition per batch) and the sum in nanoseconds.
+public enum BatchWriteHistogram {
+    /// The buckets' upper bounds in seconds; a last bucket takes the rest (`+Inf`).
+    public static let bounds: [Double] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
+    /// The sum of the durations, in nanoseconds.
+    public static let sum = WorkerCounter(index: 32)
+
+    /// Bucket `i` in 0 ... ``bounds``.count (the last is `+Inf`).
+    public static func bucket(_ i: Int) -> WorkerCounter { WorkerCounter(index: 33 + i) }
+
+    /// Counts one batch that took `duration`.
+    public static func record(_ duration: Duration, in slot: WorkerStatsSlot) {
+        let (seconds, attoseconds) = duration.components
+        let nanoseconds = max(0, seconds) * 1_000_000_000 + max(0, attoseconds) / 1_000_000_000
+        let i = bounds.firstIndex { Double(nanoseconds) <= $0 * 1e9 } ?? bounds.count
+        slot.add(1, to: bucket(i))
+        slot.add(UInt64(nanoseconds), to: sum)
+    }
+}
+
+/// HTTP worker: its answers, by endpoint and status code. Both lists are bounded (what the worker
+/// serves, what it answers), so that the labels of `linemaster_http_requests_total` are too.
+public enum HTTPRequestCounters {
+    /// The endpoints as labels; anything else (an unknown path, a connection refused before its
+    /// first request) is `other`, the last.
+    public static let endpoints = ["/write", "/api/v2/write", "/ping", "/health", "/ready", "/query", "/metrics", "other"]
+    /// The codes the worker answers; any other (none today) counts as the last, `0`.
+    public static let codes = [200, 204, 400, 401, 404, 405, 408, 413, 415, 429, 500, 503, 0]
+
+    /// The counter of answers `code` to requests for `endpoint` (indices into the lists above).
+    public static func counter(endpoint: Int, code: Int) -> WorkerCounter {
+        WorkerCounter(index: 48 + endpoint * codes.count + code)
+    }
+
+    /// Counts one answer with HTTP status `status` on `endpoint` (a label of ``endpoints``).
+    public static func count(status: Int, endpoint: String, in slot: WorkerStatsSlot) {
+        let e = endpoints.firstIndex(of: endpoint) ?? endpoints.count - 1
+        let c = codes.firstIndex(of: status) ?? codes.count - 1
+        slot.add(1, to: counter(endpoint: e, code: c))
+    }
 }
 
 /// A worker's statistics slot in the segment: pid, name and counters, read by `linemaster status`.
 ///
 /// The supervisor ``assign(pid:name:)``s a slot before it starts a worker (each instance keeps
 /// its slot, and its counters, across restarts) and passes the index in
-/// the environment variable ``environmentVariable``; the worker only ever calls ``add(_:to:)``.
+/// the environment variable ``environmentVariable``; the worker only ever calls ``add(_:to:)``
+/// (``set(_:_:)`` for a word that holds a state).
 /// Writes are plain atomics: a slot has one writer at a time, and a reader may see a counter a
 /// moment old, never a torn one.
 ///
 /// ```
 /// +0   pid      UInt64  (0: free)
 /// +8   name     32 bytes, UTF-8, zero-padded
-/// +64  counters 16 x UInt64 (their own cache lines, away from what the supervisor writes)
+/// +64  counters 248 x UInt64 (their own cache lines, away from what the supervisor writes):
+///        0-19 ``WorkerCounter``'s (up to 31 free for more), 32-46 ``BatchWriteHistogram``,
+///        48-151 ``HTTPRequestCounters``
 /// ```
 public struct WorkerStatsSlot: @unchecked Sendable {
     /// The environment variable that carries a worker's slot index.
@@ -114,6 +182,11 @@ public struct WorkerStatsSlot: @unchecked Sendable {
     @inline(__always)
     public func add(_ amount: UInt64 = 1, to counter: WorkerCounter) {
         _ = lm_fetch_add_relaxed_u64(counterWord(counter), amount)
+    }
+
+    /// Sets a word of the slot that holds a state rather than a count (``WorkerCounter/databaseState``).
+    public func set(_ value: UInt64, _ counter: WorkerCounter) {
+        lm_store_relaxed_u64(counterWord(counter), value)
     }
 
     /// The current value of a counter.

@@ -73,3 +73,8 @@ public enum ReceiveBuffer {
             + "net.core.rmem_max; raise it with sysctl -w net.core.rmem_max=\(asked), or start linemaster as root"
     }
 }
+
+/// The whole file as text, or nil when it cannot be read.
+public func readTextFile(_ path: String) -> String? {
+    (try? readFile(atPath: path)).map { String(decoding: $0, as: UTF8.self) }
+}

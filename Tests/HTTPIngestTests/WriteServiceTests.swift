@@ -23,7 +23,7 @@ import Glibc
         var settings = HTTPGrant()
         configure(&settings)
         return WriteService(ring: ring, settings: settings, stats: nil,
-                            rejects: RejectKeeper(ring: ring, stats: nil, worker: "http") { _ in })
+                            rejects: RejectKeeper(ring: ring, stats: nil, worker: "http") { _ in }, metrics: nil)
     }
 
     /// Admits and completes one request; the reply, or the refusal as `.now`.

@@ -1,3 +1,4 @@
+import Metrics
 import Glibc
 import Supervision
 import WorkerGrants

@@ -1,19 +1,24 @@
-/// `linemaster status`: the supervisor and its workers, as a table or as JSON.
+import Metrics
+import SharedRing
+import SystemCalls
+
+/// `linemaster status`: the supervisor and its workers, as a table, as JSON or as Prometheus text.
 public struct StatusReport: Sendable {
     public var supervisor: PidFile.Contents
-    public var workers: [WorkerStatus]
-    /// Nil when the segment cannot be read.
-    public var ring: RingStatus?
-    /// The UDP sockets the supervisor holds, with what the kernel dropped at each.
-    public var sockets: [SocketDrops]
+    /// The workers, the counters in shared memory and the socket drops, as `/metrics` reads them.
+    public var snapshot: MetricsSnapshot
 
-    /// Reads the status of the supervisor running on `dataDirectory`.
+    var workers: [WorkerStatus] { snapshot.workers }
+    var ring: RingStatus? { snapshot.ring }
+    var sockets: [SocketDrops] { snapshot.sockets }
+
+    /// Reads the status of the supervisor running on `dataDirectory`. The ring is mapped
+    /// read-only, so that a supervisor starting meanwhile may recover it, and never created.
     public static func read(dataDirectory: String) throws(SupervisorError) -> StatusReport {
         let supervisor = try SupervisorControl.running(dataDirectory: dataDirectory)
-        let workers = StatusFile.read(dataDirectory: dataDirectory, wallClockNow: wallClockSeconds()) ?? []
-        let ring = RingStatus.read(segmentName: supervisor.sharedMemoryName, workers: workers)
-        let sockets = SocketDrops.read(dataDirectory: dataDirectory, supervisorPid: supervisor.pid)
-        return StatusReport(supervisor: supervisor, workers: workers, ring: ring, sockets: sockets)
+        let ring = try? SharedRing.open(name: supervisor.sharedMemoryName, access: .readOnly)
+        return StatusReport(supervisor: supervisor,
+                            snapshot: .read(dataDirectory: dataDirectory, supervisorPid: supervisor.pid, ring: ring))
     }
 
     /// What the worker's process title says it is doing (`COPY cpu 5000 rows`, `waiting for
@@ -43,17 +48,20 @@ public struct StatusReport: Sendable {
             let c = ring.counters
             lines += ["", "ring: \(c.capacity) bytes, \(c.bytesUsed) used, rows in \(c.rowsIn), out \(c.rowsOut), dropped \(c.rowsDropped)"]
             for w in workers {
-                guard let counters = ring.workerCounters[w.statSlot] else { continue }
+                guard let counters = snapshot.counters(of: w) else { continue }
                 let nonzero = counters.named.filter { $0.1 > 0 }.map { "\($0.0.replacingUnderscores) \($0.1)" }
                 if !nonzero.isEmpty { lines.append("  \(w.name): " + nonzero.joined(separator: ", ")) }
             }
         }
-        if ring != nil { lines.append(Balance(self).text) }
+        if ring != nil { lines.append(Balance(snapshot).text) }
         for socket in sockets {
             lines.append("socket \(socket.address) (\(socket.worker)): \(socket.datagramsDropped) datagrams dropped by the kernel (socket overflow)")
         }
         return lines.joined(separator: "\n")
     }
+
+    /// `status --prometheus`: the text a scrape of `/metrics` answers (``PrometheusText``).
+    public func prometheus() -> String { PrometheusText.render(snapshot) }
 
     public func json() -> String {
         let workerObjects = workers.map { w in
@@ -62,7 +70,7 @@ public struct StatusReport: Sendable {
                 ("state", .string(w.state.rawValue)), ("uptime", w.uptime.map { .number(($0 * 1000).rounded() / 1000) } ?? .null),
                 ("restarts", .number(Double(w.restarts))), ("last_exit", w.lastExit.map { .string($0) } ?? .null),
                 ("flags", .array(w.flags.map { .string($0) })), ("activity", activity(of: w).map { .string($0) } ?? .null),
-            ] + (ring?.workerCounters[w.statSlot]?.named.map { ($0.0, JSONValue.number(Double($0.1))) } ?? []))
+            ] + (snapshot.counters(of: w)?.named.map { ($0.0, JSONValue.number(Double($0.1))) } ?? []))
         }
         let root = JSONObject([
             ("supervisor", .object(JSONObject([
@@ -70,7 +78,7 @@ public struct StatusReport: Sendable {
                 ("data_directory", .string(supervisor.dataDirectory)), ("config", .string(supervisor.configPath)),
             ]))),
             ("workers", .array(workerObjects.map { .object($0) })),
-            ("balance", ring == nil ? .null : Balance(self).json),
+            ("balance", ring == nil ? .null : Balance(snapshot).json),
             ("sockets", .array(sockets.map { socket in .object(JSONObject([
                 ("worker", .string(socket.worker)), ("address", .string(socket.address)),
                 ("datagrams_dropped", .object(JSONObject([("socket_overflow", .number(Double(socket.datagramsDropped)))]))),

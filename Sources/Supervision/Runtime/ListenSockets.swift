@@ -1,3 +1,4 @@
+import Metrics
 #if canImport(Glibc)
 import Glibc
 #endif

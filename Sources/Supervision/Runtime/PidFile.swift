@@ -111,8 +111,3 @@ func writeFileAtomically(_ path: String, _ text: String) throws(SupervisorError)
     close(fd)
     guard written == bytes.count, rename(temporary, path) == 0 else { throw .system(SystemCallError("writing \(path)")) }
 }
-
-/// The whole file as text, or nil when it cannot be read.
-func readTextFile(_ path: String) -> String? {
-    (try? readFile(atPath: path)).map { String(decoding: $0, as: UTF8.self) }
-}

@@ -1,3 +1,4 @@
+import Metrics
 import SystemCalls
 import WorkerGrants
 import WorkerRuntime

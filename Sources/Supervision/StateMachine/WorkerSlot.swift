@@ -30,11 +30,6 @@ public enum ExitReason: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// What the supervisor shows for a worker in `linemaster status`.
-public enum WorkerState: String, Sendable {
-    case starting, running, stopping, backoff, failed, stopped
-}
-
 /// One instance of a configured worker (`listener 2`) and everything the supervisor knows about it.
 struct WorkerSlot {
     /// What the slot's process is doing, from the supervisor's point of view.

@@ -1,16 +1,4 @@
-/// One worker as `linemaster status` shows it.
-public struct WorkerStatus: Equatable, Sendable {
-    public var name: String
-    public var pid: Int32?
-    public var state: WorkerState
-    /// Seconds since the process started, when there is one.
-    public var uptime: Double?
-    public var restarts: Int
-    public var lastExit: String?
-    /// Index of the worker's statistics slot in shared memory.
-    public var statSlot: Int
-    public var flags: [String]
-}
+import Metrics
 
 extension SupervisorStateMachine {
     /// The workers as they are now, in config order.

@@ -1,3 +1,5 @@
+import SystemCalls
+
 /// Datagrams the kernel dropped at a UDP socket the supervisor holds (its receive buffer was
 /// full: `socket_overflow`), read from `/proc/PID/net/udp` and `udp6`, the `drops` column.
 ///
@@ -10,8 +12,14 @@ public struct SocketDrops: Equatable, Sendable {
     public var address: String
     public var datagramsDropped: UInt64
 
+    public init(worker: String, address: String, datagramsDropped: UInt64) {
+        self.worker = worker
+        self.address = address
+        self.datagramsDropped = datagramsDropped
+    }
+
     /// The drops of every socket in the socket file, as the supervisor's network namespace sees them.
-    static func read(dataDirectory: String, supervisorPid: Int32) -> [SocketDrops] {
+    public static func read(dataDirectory: String, supervisorPid: Int32) -> [SocketDrops] {
         let drops = ["udp", "udp6"].reduce(into: [UInt64: UInt64]()) { result, table in
             result.merge(dropsByInode(readTextFile("/proc/\(supervisorPid)/net/\(table)") ?? "")) { $0 + $1 }
         }

@@ -1,3 +1,5 @@
+import SystemCalls
+
 /// `DATADIR/linemaster.sockets`: the UDP sockets the supervisor holds, one tab-separated line
 /// each, so that `linemaster status` can find their counters in the kernel (`/proc/net/udp`
 /// lists a socket by its inode) without holding them.
@@ -10,11 +12,17 @@ public enum SocketFile {
         public var worker: String
         public var address: String
         public var inode: UInt64
+
+        public init(worker: String, address: String, inode: UInt64) {
+            self.worker = worker
+            self.address = address
+            self.inode = inode
+        }
     }
 
     public static func path(dataDirectory: String) -> String { dataDirectory + "/linemaster.sockets" }
 
-    static func render(_ entries: [Entry]) -> String {
+    public static func render(_ entries: [Entry]) -> String {
         entries.map { "\($0.worker)\t\($0.address)\t\($0.inode)\n" }.joined()
     }
 

@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import SystemCalls
 
 /// `DATADIR/linemaster.status`: the supervisor's view of its workers, one tab-separated line
 /// each, rewritten atomically whenever it changes and read by `linemaster status`.
@@ -9,7 +10,7 @@ import Glibc
 public enum StatusFile {
     public static func path(dataDirectory: String) -> String { dataDirectory + "/linemaster.status" }
 
-    static func render(_ workers: [WorkerStatus], wallClockNow: Double) -> String {
+    public static func render(_ workers: [WorkerStatus], wallClockNow: Double) -> String {
         workers.map { w in
             let startedAt = w.uptime.map { String(wallClockNow - $0) } ?? "-"
             return [w.name, w.pid.map(String.init) ?? "-", w.state.rawValue, startedAt, String(w.restarts),
