@@ -76,6 +76,7 @@ struct BatchStore {
         stats?.add(UInt64(outcome.inserted), to: .rowsInserted)
         stats?.count(rejected: outcome.rejected)
         stats?.add(UInt64(outcome.skipped), to: .rowsSkipped)
+        stats?.add(UInt64(outcome.keysDropped), to: .keysDropped)
         for rows in outcome.parked {
             stats?.add(UInt64(rows.count), to: .rowsParked)
             worker.log("parked \(rows.count) rows of \(rows.measurement): \(rows.cause); kept in linemaster_parked and retried with backoff")

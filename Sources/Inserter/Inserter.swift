@@ -199,6 +199,7 @@ public final class Inserter {
                     stats?.add(UInt64(outcome.inserted), to: .parkedRowsStored)
                     stats?.count(rejected: outcome.rejected)
                     stats?.add(UInt64(outcome.skipped), to: .rowsSkipped)
+                    stats?.add(UInt64(outcome.keysDropped), to: .keysDropped)
                     stats?.add(UInt64(outcome.rejected.count + outcome.skipped), to: .parkedRowsRejected)
                     entry.rows.count = max(0, entry.rows.count - done)
                     worker.log("stored \(outcome.inserted) parked rows of \(measurement)"

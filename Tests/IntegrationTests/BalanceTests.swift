@@ -213,4 +213,25 @@ import Testing
         #expect(text.contains("parked 0 + in the ring 0: adds up"), "\(text)")
         #expect(supervisor.status()["inserter"]?["parked_rows_rejected"] == "10")
     }
+
+    /// Keys a table has no place for (no column, no `_tags`/`_fields`, `add_columns` off) are
+    /// counted; their rows are stored and count as stored.
+    @Test func keysWithNoPlaceAreCountedAndTheirRowsStored() throws {
+        let database = try TestDatabase()
+        defer { database.drop() }
+        let s = database.schema
+        _ = try database.psql("CREATE TABLE \(s).narrow (_time timestamptz, v double precision)")
+        let port = UDPSender.freshPort()
+        let supervisor = SupervisorProcess(config: Pipeline.config(port: port, database: database))
+        try supervisor.startReady()
+        try supervisor.waitForWorkers(["listener", "inserter"])
+        try supervisor.waitForListeners(["listener"])
+        UDPSender(port: port).send("narrow,host=a,dc=x v=1,extra=2")
+        try waitUntil("the row is stored") { database.count("SELECT count(*) FROM \(s).narrow WHERE v = 1") == 1 }
+        try waitUntil("its dropped keys are counted") { supervisor.status()["inserter"]?["keys_dropped"] == "3" }
+        let samples = try PrometheusExposition.parse(supervisor.control(["status", "-D", supervisor.dataDirectory, "--prometheus"]).output)
+        #expect(samples[#"linemaster_keys_dropped_total{"worker":"inserter"}"#] as? Double == 3)
+        let (balance, _, _) = try Self.balance(supervisor)
+        #expect(balance["stored"] as? Int == 1 && balance["adds_up"] as? Bool == true)
+    }
 }
