@@ -26,6 +26,10 @@ struct CaseResult {
     var ringDrops: Int?
     var rowsPerBatch: Int?
     var cpu: CPUUse?
+    /// The columns of the table linemaster made, as ``CaseTable/definition`` spells them (less
+    /// the new fields' columns, which `growth` counts).
+    var tableDefinition: String?
+    var growth: GrowthCheck?
 
     init(system: String, bench: BenchCase, load: LoadRun, stored: Int, distinct: Int, seconds: Double) {
         (self.system, self.bench, self.load, self.stored, self.distinct, self.seconds) = (system, bench, load, stored, distinct, seconds)

@@ -1,15 +1,12 @@
 import Glibc
 
 /// The ceiling a case is compared with: server-side `COPY cpu FROM 'file'` of the same rows
-/// linemaster-load sends, in one session, into a fresh (_time, _tags jsonb, _fields jsonb)
-/// table. It runs before the first case and after every case, and each case is compared with
-/// the mean of the COPY just before and just after it: the speed of a shared VM drifts within
-/// minutes.
+/// linemaster-load sends, in one session, into a fresh table of the case's definition
+/// (``CaseTable``). It runs before a case and after it, and the case is compared with the mean
+/// of the two: the speed of a shared VM drifts within minutes.
 struct Ceiling {
-    /// Distinct series (host/region tags) of the load generator's lines.
-    static let series = 1000
-
     let psql: Psql
+    let table: CaseTable
     let rows: Int
     let file: String
     private(set) var runs: [Int] = []
@@ -17,6 +14,7 @@ struct Ceiling {
     private(set) var parallel = 0
     private(set) var storedRows = ""
     private var before = 0
+    private let schema: String
 
     var best: Int { runs.max() ?? 0 }
     var fileBytes: Int {
@@ -26,16 +24,21 @@ struct Ceiling {
 
     /// Generates the rows by SQL and runs the first COPYs: a warm-up of the server's caches (also
     /// counted in the best), the two sessions, and the one before the first case.
-    init(psql: Psql, rows: Int, workDirectory: String) throws {
-        (self.psql, self.rows, file) = (psql, rows, workDirectory + "/ceiling.copy")
-        try psql.run("DROP SCHEMA IF EXISTS bench_copy CASCADE; CREATE SCHEMA bench_copy")
-        say("== ceiling: generating \(rows) rows into \(file)")
-        try psql.run("COPY (SELECT now() + i * interval '1 microsecond', \(Self.tags("i")), \(Self.fields("i", seqStart: 0)) FROM generate_series(0::bigint, \(rows - 1)) AS i) TO '\(file)'")
+    init(psql: Psql, table: CaseTable, rows: Int, workDirectory: String) throws {
+        (self.psql, self.table, self.rows) = (psql, table, rows)
+        (file, schema) = (workDirectory + "/ceiling-\(table).copy", "bench_copy_\(table)")
+        try psql.run("DROP SCHEMA IF EXISTS \(schema) CASCADE; CREATE SCHEMA \(schema)")
+        say("== ceiling, \(table) table: generating \(rows) rows into \(file)")
+        let columns = ["now() + i * interval '1 microsecond'"] + table.values("i", seqStart: 0)
+        try psql.run("COPY (SELECT \(columns.joined(separator: ", ")) FROM generate_series(0::bigint, \(rows - 1)) AS i) TO '\(file)'")
         _ = try copyOnce()
-        storedRows = try psql.query("SELECT count(*) FROM bench_copy.cpu")
+        storedRows = try psql.query("SELECT count(*) FROM \(schema).cpu")
         try copyInTwoSessions()
-        before = try copyOnce()
+        try copyBefore()
     }
+
+    /// The COPY before a case, when the last one measured was of another table.
+    mutating func copyBefore() throws { before = try copyOnce() }
 
     /// The COPY after a case, and that case's ceiling: the mean of the COPY before and after it.
     mutating func around() throws -> Int {
@@ -44,15 +47,15 @@ struct Ceiling {
         return (before + after) / 2
     }
 
-    func dropSchema() throws { try psql.run("DROP SCHEMA bench_copy CASCADE") }
+    func dropSchema() throws { try psql.run("DROP SCHEMA \(schema) CASCADE") }
 
     private mutating func copyOnce() throws -> Int {
         try freshTable()
         let start = Machine.now
-        try psql.run("COPY bench_copy.cpu FROM '\(file)'")
+        try psql.run("COPY \(schema).cpu FROM '\(file)'")
         let seconds = Machine.now - start
         let rate = Int(Double(rows) / seconds)
-        say("   COPY: \(rows) rows in \(twoDecimals(seconds)) s = \(rate) rows/s")
+        say("   COPY (\(table)): \(rows) rows in \(twoDecimals(seconds)) s = \(rate) rows/s")
         runs.append(rate)
         return rate
     }
@@ -64,7 +67,7 @@ struct Ceiling {
         }
         defer { unlink(half + "aa"); unlink(half + "ab") }
         try freshTable()
-        let copies = ["aa", "ab"].map { "psql -X -q -v ON_ERROR_STOP=1 \(shellQuoted(psql.conninfo)) -c \(shellQuoted("COPY bench_copy.cpu FROM '\(half)\($0)'")) &" }
+        let copies = ["aa", "ab"].map { "psql -X -q -v ON_ERROR_STOP=1 \(shellQuoted(psql.conninfo)) -c \(shellQuoted("COPY \(schema).cpu FROM '\(half)\($0)'")) &" }
         let start = Machine.now
         guard system(copies.joined(separator: " ") + " wait") == 0 else { throw BenchmarkFailure("COPY in two sessions failed") }
         parallel = Int(Double(rows) / (Machine.now - start))
@@ -72,27 +75,13 @@ struct Ceiling {
     }
 
     private func freshTable() throws {
-        try psql.run("DROP TABLE IF EXISTS bench_copy.cpu; CREATE TABLE bench_copy.cpu (_time timestamptz, _tags jsonb, _fields jsonb); CHECKPOINT")
+        try psql.run("DROP TABLE IF EXISTS \(schema).cpu; CREATE TABLE \(schema).cpu (\(table.definition)); CHECKPOINT")
     }
 
-    // Line i (from 0): cpu,host=h<i%S>,region=r<i%S%8> usage=<(i*7919)%10000 / 100>,idle=<i>i,label="x<i%100>",seq=<X+i>i
-
-    /// The `_tags` of line `i`, in SQL: the load generator's formula.
-    static func tags(_ i: String) -> String {
-        "jsonb_build_object('host', 'h' || ((\(i)) % \(series)), 'region', 'r' || ((\(i)) % \(series) % 8))"
-    }
-
-    /// The `_fields` of line `i` of a run whose seq starts at `seqStart`, in SQL.
-    static func fields(_ i: String, seqStart: Int) -> String {
-        "jsonb_build_object('usage', to_jsonb((((\(i)) * 7919) % 10000)::float8 / 100), 'idle', (\(i)), 'label', 'x' || ((\(i)) % 100), 'seq', \(seqStart) + (\(i)))"
-    }
-
-    /// How many rows of `table` differ from the formulas: 0 when the ceiling COPYs the rows stored.
-    func rowsDiffering(in table: String, seqStart: Int) throws -> Int {
-        Int(try psql.query("""
-            SELECT count(*) FILTER (WHERE _tags <> \(Self.tags("i")) OR _fields <> \(Self.fields("i", seqStart: seqStart)))
-            FROM (SELECT *, (_fields->>'seq')::bigint - \(seqStart) AS i FROM \(table)) s
-            """)) ?? -1
+    /// How many rows of `stored` (a case's table) differ from the formulas: 0 when the ceiling
+    /// COPYs the rows stored.
+    func rowsDiffering(in stored: String, seqStart: Int) throws -> Int {
+        Int(try psql.query(table.differingQuery(stored, seqStart: seqStart))) ?? -1
     }
 }
 

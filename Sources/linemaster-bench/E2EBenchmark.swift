@@ -11,7 +11,10 @@ struct E2EBenchmark: ParsableCommand {
             Each linemaster case starts a supervisor with 2 listeners on one UDP socket, 2 inserters
             and a 256MiB ring into a fresh schema, sends with linemaster-load, waits until the ring
             (mapped read-only) is drained and every row committed, and counts the rows stored and the
-            distinct seq. Between cases it runs the COPY ceiling again. The HTTP cases run against
+            distinct seq. Around each case it runs the COPY ceiling into a table of the case's
+            definition (jsonb; typed for the typed cases, whose table linemaster makes with
+            create_tables = "columns"; typedgrow's lines bring a new field every
+            \(BenchCase.linesPerNewField) lines, a new column each). The HTTP cases run against
             linemaster when --linemaster-http-url names the /write of an HTTP worker given by
             --extra-config, and against InfluxDB when --influx names an influxd.
             Prints a Markdown report on stdout, progress on stderr. scripts/bench runs it with a
@@ -20,7 +23,7 @@ struct E2EBenchmark: ParsableCommand {
             """)
 
     @Option(help: "Space-separated cases.")
-    var cases = "100k 200k 300k 400k full1 full1 full1 full1mmsg full100 http"
+    var cases = "100k 200k 300k 400k full1 full1 full1 full1mmsg full100 full10 typed typedgrow http"
 
     @Option(help: "Inserter --batch-rows.")
     var batchRows = 5000
@@ -82,24 +85,26 @@ struct E2EBenchmark: ParsableCommand {
         let loadBefore = Machine.loadAverage, rcvbufErrors = Machine.udpReceiveBufferErrors()
         let server = try serverNote(psql)
         say("== load average \(loadBefore), \(server)")
-        var ceiling = try Ceiling(psql: psql, rows: fullLines, workDirectory: work)
+        var ceilings = Ceilings(psql: psql, rows: fullLines, workDirectory: work)
         var results: [CaseResult] = []
         for (index, bench) in benches.enumerated() {
             let seqStart = (index + 1) * 10_000_000
             if !bench.workload.isHTTP || linemasterHTTPURL != nil {
-                results.append(try measured(&ceiling, LinemasterCase(bench: bench, number: index + 1, seqStart: seqStart, settings: settings,
-                                                                     httpURL: linemasterHTTPURL, psql: psql, ceiling: ceiling).run()))
+                let ceiling = try ceilings.before(bench.table)
+                results.append(try measured(&ceilings, LinemasterCase(bench: bench, number: index + 1, seqStart: seqStart, settings: settings,
+                                                                      httpURL: linemasterHTTPURL, psql: psql, ceiling: ceiling).run()))
             }
             if bench.workload.isHTTP, let influx {
-                results.append(try measured(&ceiling, InfluxPeer(baseURL: influx).run(bench, number: index + 1, seqStart: seqStart, bin: settings.bin)))
+                _ = try ceilings.before(bench.table)
+                results.append(try measured(&ceilings, InfluxPeer(baseURL: influx).run(bench, number: index + 1, seqStart: seqStart, bin: settings.bin)))
             }
         }
-        try ceiling.dropSchema()
-        E2EReport(results: results, ceiling: ceiling, command: command ?? CommandLine.arguments.joined(separator: " "), commit: commit,
+        try ceilings.dropSchemas()
+        E2EReport(results: results, ceilings: ceilings.all, command: command ?? CommandLine.arguments.joined(separator: " "), commit: commit,
                   notes: ["machine: \(Machine.summary)",
                           "load average before \(loadBefore), after \(Machine.loadAverage) (1, 5, 15 min; the load generator and other processes share the cores)",
                           server,
-                          "linemaster: \(PipelineSettings.listeners) listeners (on the supervisor's one socket, receive_buffer = \(PipelineSettings.receiveBuffer)), \(PipelineSettings.inserters) inserters (--batch-rows \(batchRows)), ring \(PipelineSettings.ringSize), jsonb layout\(extraConfig.map { "; with \($0) appended to the config" } ?? "")",
+                          "linemaster: \(PipelineSettings.listeners) listeners (on the supervisor's one socket, receive_buffer = \(PipelineSettings.receiveBuffer)), \(PipelineSettings.inserters) inserters (--batch-rows \(batchRows)), ring \(PipelineSettings.ringSize), create_tables = \"jsonb\" (the typed cases: \"columns\")\(extraConfig.map { "; with \($0) appended to the config" } ?? "")",
                           "one linemaster-load process per case; \(seconds) s of load per paced case (at most \(BenchCase.pacedLinesCap) lines)",
                           influx.map { "InfluxDB at \($0): the HTTP cases' peer, a fresh database per case, counted with SELECT count(seq) and count(distinct(seq))" }
                               ?? "InfluxDB: not given (--influx): no peer for the HTTP cases",
@@ -108,10 +113,10 @@ struct E2EBenchmark: ParsableCommand {
                   udpReceiveBufferErrors: Machine.udpReceiveBufferErrors() - rcvbufErrors).print()
     }
 
-    /// `result` with the ceiling measured after it; progress on stderr.
-    private func measured(_ ceiling: inout Ceiling, _ result: CaseResult) throws -> CaseResult {
+    /// `result` with the ceiling of its table measured after it; progress on stderr.
+    private func measured(_ ceilings: inout Ceilings, _ result: CaseResult) throws -> CaseResult {
         var result = result
-        result.ceiling = try ceiling.around()
+        result.ceiling = try ceilings.after(result.bench.table)
         say(result.summary)
         return result
     }

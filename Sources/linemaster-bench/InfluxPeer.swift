@@ -14,7 +14,7 @@ struct InfluxPeer {
         say("== influxdb: \(bench.label), \(bench.lines) lines, seq from \(seqStart), database \(database)")
         let start = Machine.now
         let load = try LoadRun(bin: bin, arguments: LoadRun.arguments(
-            for: bench, destination: "\(baseURL)/write?db=\(database)", seqStart: seqStart, series: Ceiling.series))
+            for: bench, destination: "\(baseURL)/write?db=\(database)", seqStart: seqStart, series: CaseTable.series))
         let seconds = Machine.now - start
         let stored = try count("count(seq)", database: database)
         let distinct = try count("count(distinct(seq))", database: database)

@@ -14,7 +14,7 @@ struct LinemasterCase {
     static let drainSeconds = 90.0
 
     func run() throws -> CaseResult {
-        let pipeline = try Pipeline(number: number, settings: settings, psql: psql)
+        let pipeline = try Pipeline(number: number, table: bench.table, settings: settings, psql: psql)
         defer {
             pipeline.stop()
             try? psql.run("DROP SCHEMA \(quotedIdentifier(pipeline.schema)) CASCADE")
@@ -31,11 +31,11 @@ struct LinemasterCase {
 
         say("== linemaster: \(bench.label), \(bench.lines) lines, seq from \(seqStart), \(destination), --batch-rows \(settings.batchRows)")
         let start = Machine.now
-        let load = try LoadRun(bin: settings.bin, arguments: LoadRun.arguments(for: bench, destination: destination, seqStart: seqStart, series: Ceiling.series))
+        let load = try LoadRun(bin: settings.bin, arguments: LoadRun.arguments(for: bench, destination: destination, seqStart: seqStart, series: CaseTable.series))
         let drainedAt = pipeline.waitUntilDrained(seconds: Self.drainSeconds)
         let seconds = (drainedAt ?? Machine.now) - start
 
-        let counts = try psql.query("SELECT count(*), count(DISTINCT (_fields->>'seq')::bigint) FROM \(pipeline.table)").split(separator: "|")
+        let counts = try psql.query("SELECT count(*), count(DISTINCT \(bench.table.seq)) FROM \(pipeline.table)").split(separator: "|")
         var result = CaseResult(system: "linemaster", bench: bench, load: load, stored: Int(counts[0]) ?? 0,
                                 distinct: Int(counts[1]) ?? 0, seconds: seconds)
         result.drained = drainedAt != nil
@@ -46,6 +46,10 @@ struct LinemasterCase {
         result.cpu = cpuUse(workers: workers, backends: backends).minus(cpuBefore)
         result.rowsPerBatch = rowsPerBatch(pipeline.status())
         if bench.checksRows { result.differing = try ceiling.rowsDiffering(in: pipeline.table, seqStart: seqStart) }
+        result.tableDefinition = try psql.query(CaseTable.definitionQuery(pipeline.table, leavingOut: GrowthCheck.columnPattern))
+        if let every = bench.newFieldEvery {
+            result.growth = try GrowthCheck(psql: psql, table: bench.table, name: pipeline.table, lines: load.sent, every: every, seqStart: seqStart)
+        }
         return result
     }
 

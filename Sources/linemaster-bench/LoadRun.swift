@@ -38,6 +38,7 @@ struct LoadRun {
     /// (HOST:PORT for UDP, the `/write` URL for HTTP).
     static func arguments(for bench: BenchCase, destination: String, seqStart: Int, series: Int) -> [String] {
         let common = ["-n", String(bench.lines), "--series", String(series), "--seq-start", String(seqStart)]
+            + (bench.newFieldEvery.map { ["--new-field-every", String($0)] } ?? [])
         switch bench.workload {
         case .udp(let rate, let linesPerDatagram, let segmentOffload):
             return [destination] + common + ["--rate", String(rate), "--lines-per-datagram", String(linesPerDatagram)]

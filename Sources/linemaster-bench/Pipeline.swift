@@ -20,16 +20,19 @@ struct PipelineSettings {
 }
 
 /// A supervisor started for one case: 2 listeners on one UDP socket, 2 inserters into a fresh
-/// schema, a 256MiB ring (opened read-only here to watch its counters).
+/// schema, whose table they make as `table` says, a 256MiB ring (opened read-only here to watch
+/// its counters).
 final class Pipeline {
     let settings: PipelineSettings
+    let tableKind: CaseTable
     let directory: String
     let schema: String
     let udpPort: Int
     private(set) var ring: SharedRing?
 
-    init(number: Int, settings: PipelineSettings, psql: Psql) throws {
+    init(number: Int, table: CaseTable, settings: PipelineSettings, psql: Psql) throws {
         self.settings = settings
+        tableKind = table
         directory = settings.workDirectory + "/lm-\(number)"
         schema = "bench_lm_\(number)"
         udpPort = Machine.freeUDPPort()
@@ -56,6 +59,7 @@ final class Pipeline {
         [database]
         url = \(tomlString(settings.conninfo))
         schema = \(tomlString(schema))
+        create_tables = \(tomlString(tableKind.createTables))
         [[worker]]
         name = "listener"
         executable = \(tomlString(settings.bin + "/linemaster-listener"))

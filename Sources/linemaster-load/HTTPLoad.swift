@@ -16,6 +16,8 @@ struct HTTPLoad: Sendable {
     let measurement: String
     let series: Int
     let seqStart: Int64
+    /// A new field every this many lines (0: never), as over UDP.
+    let newFieldEvery: Int
 
     /// How often one request is sent at most when `retry` is on: the generator ends by itself.
     static let maxAttempts = 20
@@ -23,7 +25,7 @@ struct HTTPLoad: Sendable {
     /// Runs every connection to the end; the tally of all of them.
     func run() throws -> HTTPTally {
         // Fails here, not on a thread, when the options cannot build a line.
-        _ = try LineGenerator(measurement: measurement, series: series, seqStart: seqStart)
+        _ = try LineGenerator(measurement: measurement, series: series, seqStart: seqStart, newFieldEvery: newFieldEvery)
         let nextRequest = NextRequest()
         let tallies = runOnThreads(connections) { _ in self.sendRequests(taking: nextRequest) }
         return tallies.reduce(into: HTTPTally()) { $0.merge($1) }
@@ -32,7 +34,7 @@ struct HTTPLoad: Sendable {
     /// One connection's loop: take the next request's lines, send them until answered.
     private func sendRequests(taking next: NextRequest) -> HTTPTally {
         var tally = HTTPTally()
-        var generator = try! LineGenerator(measurement: measurement, series: series, seqStart: seqStart)
+        var generator = try! LineGenerator(measurement: measurement, series: series, seqStart: seqStart, newFieldEvery: newFieldEvery)
         let connection = HTTPConnection(target: target, gzip: gzip)
         var body: [UInt8] = []
         while true {

@@ -7,9 +7,12 @@ struct LineGenerator {
     private let seqStart: Int64
     private var seq: Int64
     private var index = 0
+    /// Every this many lines a new field (0: never); see ``appendLine(time:to:)``.
+    private let newFieldEvery: Int
 
-    init(measurement: String, series: Int, seqStart: Int64) throws {
+    init(measurement: String, series: Int, seqStart: Int64, newFieldEvery: Int) throws {
         self.seqStart = seqStart
+        self.newFieldEvery = newFieldEvery
         seq = seqStart
         seriesKeys.reserveCapacity(series)
         for s in 0..<series {
@@ -48,9 +51,11 @@ struct LineGenerator {
 
     private static let usageKey = Array(" usage=".utf8), idleKey = Array(",idle=".utf8)
     private static let labelKey = Array("i,label=\"x".utf8), seqKey = Array("\",seq=".utf8)
+    private static let newFieldKey = Array("i,f".utf8), newFieldValue = Array("=1".utf8)
 
-    /// `<series key> usage=<x.yy>,idle=<i>i,label="x<i%100>",seq=<seq>i <time>`: constant names
-    /// are written as they are (they need no escaping), numbers through the encoder's digit writer.
+    /// `<series key> usage=<x.yy>,idle=<i>i,label="x<i%100>",seq=<seq>i <time>`, with
+    /// `,f<i/N>=1i` after the seq when a new field comes every N lines: constant names are written
+    /// as they are (they need no escaping), numbers through the encoder's digit writer.
     private func appendLine(time: Int64, to out: inout [UInt8]) {
         let i = index
         let usage = (i &* 7919) % 10_000
@@ -66,6 +71,11 @@ struct LineGenerator {
         LineProtocolEncoder.appendDecimal(i % 100, to: &out)
         out.append(contentsOf: Self.seqKey)
         LineProtocolEncoder.appendDecimal(seq, to: &out)
+        if newFieldEvery > 0 {
+            out.append(contentsOf: Self.newFieldKey)
+            LineProtocolEncoder.appendDecimal(i / newFieldEvery, to: &out)
+            out.append(contentsOf: Self.newFieldValue)
+        }
         out.append(UInt8(ascii: "i"))
         out.append(UInt8(ascii: " "))
         LineProtocolEncoder.appendDecimal(time, to: &out)

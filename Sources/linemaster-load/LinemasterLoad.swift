@@ -12,7 +12,9 @@ struct LinemasterLoad: ParsableCommand {
             Line i (counting from 0), with s = i % series and seq = seq-start + i, is
               cpu,host=h<s>,region=r<s%8> usage=<x.yy>,idle=<i>i,label="x<i%100>",seq=<seq>i <ns>
             seq numbers the lines without gaps, so that the receiver can count lost and
-            duplicated lines. The time is the wall clock when the datagram was built.
+            duplicated lines. The time is the wall clock when the datagram was built. With
+            --new-field-every N, line i also carries f<i/N>=1i after seq: a field no earlier
+            line had every N lines (what makes a typed table grow a column).
             At the end it prints lines, datagrams, bytes and the achieved rate; while it
             runs over UDP it shows progress every second when stderr is a terminal.
             With --http URL it POSTs the same lines, --lines-per-request to a body, over
@@ -58,6 +60,9 @@ struct LinemasterLoad: ParsableCommand {
     @Option(help: "Measurement name.")
     var measurement = "cpu"
 
+    @Option(name: .customLong("new-field-every"), help: ArgumentHelp("Line i gets the field f<i/N>=1i: a new field every N lines (0: none).", valueName: "N"))
+    var newFieldEvery = 0
+
     @Flag(help: ArgumentHelp(
         "Send through UDP segmentation offload: up to 64 datagrams per system call.",
         discussion: """
@@ -76,6 +81,7 @@ struct LinemasterLoad: ParsableCommand {
         guard rate >= 0 else { throw ValidationError("--rate must not be negative") }
         guard linesPerDatagram >= 1 else { throw ValidationError("--lines-per-datagram must be at least 1") }
         guard series >= 1 else { throw ValidationError("--series must be at least 1") }
+        guard newFieldEvery >= 0 else { throw ValidationError("--new-field-every must not be negative") }
         guard (destination == nil) != (http == nil) else { throw ValidationError("give either a UDP destination HOST:PORT or --http URL") }
         if http != nil {
             guard rate == 0, !segmentOffload else { throw ValidationError("--rate and --segment-offload are for UDP; --http sends as fast as the server answers") }
@@ -94,7 +100,7 @@ struct LinemasterLoad: ParsableCommand {
         let address: SocketAddress
         do { address = try SocketAddress(parsing: destination) } catch { throw ValidationError("\(error)") }
         let sender = try UDPSender(to: address)
-        var generator = try LineGenerator(measurement: measurement, series: series, seqStart: seqStart)
+        var generator = try LineGenerator(measurement: measurement, series: series, seqStart: seqStart, newFieldEvery: newFieldEvery)
         var pacer = Pacer(linesPerSecond: rate)
         var stats = SendStatistics(showProgress: isatty(STDERR_FILENO) == 1, total: lines)
         // Datagrams go out in batches (sendmmsg or segmentation offload), so that the generator
@@ -129,7 +135,8 @@ struct LinemasterLoad: ParsableCommand {
         let target: HTTPTarget
         do { target = try HTTPTarget(parsing: url) } catch { throw ValidationError("\(error)") }
         let load = HTTPLoad(target: target, lines: lines, linesPerRequest: linesPerRequest, connections: connections,
-                            gzip: gzip, retry: retry, measurement: measurement, series: series, seqStart: seqStart)
+                            gzip: gzip, retry: retry, measurement: measurement, series: series, seqStart: seqStart,
+                            newFieldEvery: newFieldEvery)
         let start = monotonicSeconds()
         let tally = try load.run()
         tally.printSummary(url: url, seqStart: seqStart, lines: lines, seconds: monotonicSeconds() - start)

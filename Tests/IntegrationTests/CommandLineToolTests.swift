@@ -79,21 +79,21 @@ import Testing
 @Suite struct LinemasterLoad {
     /// Runs `linemaster-load` against a fresh socket on 127.0.0.1 and returns its output and the
     /// datagrams received, read while it sends so that the socket buffer cannot overflow.
-    private func sendAndReceive(_ arguments: [String]) throws -> (output: String, datagrams: [[Int64]]) {
+    private func sendAndReceive(_ arguments: [String]) throws -> (output: String, datagrams: [[ReceivedLine]]) {
         let receiver = try UDPReceiver()
         var template = Array("/tmp/linemaster-load-XXXXXX".utf8CString)
         close(mkstemp(&template))
         let logPath = String(cString: template)
         defer { unlink(logPath) }
         let pid = Binaries.spawn("linemaster-load", ["127.0.0.1:\(receiver.port)"] + arguments, logPath: logPath)
-        var datagrams: [[Int64]] = []
+        var datagrams: [[ReceivedLine]] = []
         var status: Int32 = 0
         var exited = false
         // Reads until the sender has exited and nothing more arrived for 200 ms.
         let deadline = ContinuousClock.now + .seconds(30)
         while ContinuousClock.now < deadline {
             if let datagram = receiver.receive(timeoutMilliseconds: 200) {
-                datagrams.append(try seqValues(datagram))
+                datagrams.append(try receivedLines(datagram))
             } else if exited {
                 break
             }
@@ -111,7 +111,7 @@ import Testing
     @Test func sendsExactlyNLinesNumberedFromZeroWithKLinesPerDatagram() throws {
         // Paced, so that this test's receiver, parsing as it goes, cannot fall behind.
         let (output, datagrams) = try sendAndReceive(["-n", "5000", "--lines-per-datagram", "7", "--rate", "20000"])
-        let seqs = datagrams.flatMap { $0 }
+        let seqs = datagrams.flatMap { $0 }.map(\.seq)
         // 5000 numbers, all different, from 0 to 4999: exactly 0..<5000.
         #expect(seqs.count == 5000)
         #expect(Set(seqs).count == seqs.count)
@@ -125,7 +125,7 @@ import Testing
 
     @Test func seqStartShiftsTheNumbers() throws {
         let (output, datagrams) = try sendAndReceive(["-n", "300", "--lines-per-datagram", "10", "--seq-start", "1000", "--rate", "20000"])
-        let seqs = datagrams.flatMap { $0 }
+        let seqs = datagrams.flatMap { $0 }.map(\.seq)
         #expect(seqs.count == 300)
         #expect(Set(seqs).count == seqs.count)
         #expect(seqs.min() == 1000 && seqs.max() == 1299)
@@ -135,26 +135,51 @@ import Testing
     @Test func segmentOffloadStillSendsOneDatagramPerLineGroup() throws {
         // The kernel cuts each send into separate datagrams; padding makes them one size per send.
         let (output, datagrams) = try sendAndReceive(["-n", "3000", "--lines-per-datagram", "1", "--segment-offload", "--rate", "20000"])
-        let seqs = datagrams.flatMap { $0 }
+        let seqs = datagrams.flatMap { $0 }.map(\.seq)
         #expect(datagrams.count == 3000)
         #expect(datagrams.allSatisfy { $0.count == 1 })
         #expect(Set(seqs) == Set(0..<3000))
         #expect(output.hasPrefix("sent 3000 lines in 3000 datagrams,"))
     }
 
-    /// The `seq` field of every line of a datagram, which must parse without a problem.
-    private func seqValues(_ datagram: [UInt8]) throws -> [Int64] {
-        var seqs: [Int64] = []
+    @Test func newFieldEveryNGivesLineIAnIntegerFieldNamedAfterIOverN() throws {
+        let (_, datagrams) = try sendAndReceive(["-n", "250", "--lines-per-datagram", "10", "--seq-start", "1000",
+                                                 "--new-field-every", "100", "--rate", "20000"])
+        let lines = datagrams.flatMap { $0 }
+        #expect(lines.count == 250)
+        // Counted from the line (seq - 1000), not from seq: lines 0-99 carry f0, 100-199 f1, 200-249 f2.
+        #expect(lines.allSatisfy { $0.otherFields == ["f\(($0.seq - 1000) / 100)=1"] })
+        #expect(Set(lines.flatMap(\.otherFields)) == ["f0=1", "f1=1", "f2=1"])
+    }
+
+    @Test func withoutNewFieldEveryALineHasOnlyItsUsualFields() throws {
+        let (_, datagrams) = try sendAndReceive(["-n", "100", "--lines-per-datagram", "10", "--rate", "20000"])
+        #expect(datagrams.flatMap { $0 }.allSatisfy { $0.otherFields.isEmpty })
+    }
+
+    /// A line as received: its `seq`, and its integer fields other than idle and seq as `key=value`.
+    struct ReceivedLine {
+        let seq: Int64
+        let otherFields: [String]
+    }
+
+    /// The lines of a datagram, which must parse without a problem.
+    private func receivedLines(_ datagram: [UInt8]) throws -> [ReceivedLine] {
+        var lines: [ReceivedLine] = []
         var problems: [LineProtocolError] = []
         datagram.withUnsafeBytes { bytes in
             LineParser().parse(bytes, defaultTime: 0) { point in
-                for field in point.fields where field.key.makeString() == "seq" {
-                    if case .int(let seq) = field.value { seqs.append(seq) }
+                var seq: Int64 = -1, others: [String] = []
+                for field in point.fields {
+                    let key = field.key.makeString()
+                    guard case .int(let value) = field.value else { continue }
+                    if key == "seq" { seq = value } else if key != "idle" { others.append("\(key)=\(value)") }
                 }
+                lines.append(ReceivedLine(seq: seq, otherFields: others))
             } onError: { problems.append($0) }
         }
         #expect(problems.isEmpty, "\(problems)")
-        return seqs
+        return lines
     }
 }
 
