@@ -54,7 +54,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // The inserter worker: batches from the ring into PostgreSQL, exactly once.
-        .target(name: "Inserter", dependencies: ["CPlatform", "LineProtocol", "PostgresSink", "SharedRing", "WorkerGrants", "WorkerRuntime"]),
+        .target(name: "Inserter", dependencies: ["CPlatform", "LineProtocol", "PostgresSink", "SharedRing", "SQLTemplates", "WorkerGrants", "WorkerRuntime"]),
 
         // The command line, and the database probe child (the one part of it that needs libpq).
         .executableTarget(name: "linemaster", dependencies: [
@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "SupervisionTests", dependencies: ["Metrics", "Supervision", "WorkerGrants"]),
         // Clients/: the python clients the HTTP tests run.
         .testTarget(name: "IntegrationTests", dependencies: ["SharedRing", "LineProtocol"], exclude: ["Clients"]),
-        .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol", "WorkerGrants"]),
+        .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol", "SQLTemplates", "WorkerGrants"]),
         .testTarget(name: "InserterTests", dependencies: ["Inserter"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "SharedRing"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "LineProtocol", "SharedRing"]),

@@ -22,6 +22,9 @@ public struct SQLTemplate: Sendable, Equatable {
     /// Reads `source`, and renders it once for a sample table, so that every error a template can
     /// have shows here (see ``TemplateEvaluator``).
     public init(_ source: String, statement: String) throws(TemplateError) {
+        guard source.contains(where: { !$0.isWhitespace }) else {
+            throw TemplateError("an empty statement", at: 0, in: source, statement: statement)
+        }
         var parser = TemplateParser(source, statement: statement)
         parts = try parser.parse()
         self.source = source

@@ -5,6 +5,14 @@ public struct TableTemplates: Sendable, Equatable {
     public let create: [SQLTemplate]
     public let addColumn: [SQLTemplate]
 
+    /// No templates: linemaster's own DDL.
+    public static let none = TableTemplates(checked: [], [])
+
+    private init(checked create: [SQLTemplate], _ addColumn: [SQLTemplate]) {
+        self.create = create
+        self.addColumn = addColumn
+    }
+
     /// Reads every statement; the first that cannot be rendered is thrown.
     public init(create: [String] = [], addColumn: [String] = []) throws(TemplateError) {
         self.create = try Self.read(create, "create_templates")
