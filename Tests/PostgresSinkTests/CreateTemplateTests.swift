@@ -34,6 +34,8 @@ import WorkerGrants
         ])
         #expect(try db.query("SELECT host, usage, n, label, made_for FROM $schema.cpu") == [["a", "0.5", "3", "x", "cpu"]])
         #expect(try db.column("SELECT obj_description('$schema.cpu'::regclass)") == [#""host","_tags""#])
+        #expect(try db.column("SELECT col_description('$schema.cpu'::regclass, 2) || ' ' || col_description('$schema.cpu'::regclass, 3)")
+                == ["tag field"], "linemaster comments the columns it planned, as after its own CREATE TABLE")
     }
 
     @Test func theJsonbLayoutGivesTheTemplateTimeTagsAndFields() throws {
