@@ -32,7 +32,7 @@ public struct TableTemplates: Sendable, Equatable {
     }
 
     /// `statements` read as `key[1]`, `key[2]`, ...
-    public static func read(_ statements: [String], _ key: String) throws(TemplateError) -> [SQLTemplate] {
+    private static func read(_ statements: [String], _ key: String) throws(TemplateError) -> [SQLTemplate] {
         var templates: [SQLTemplate] = []
         for (i, text) in statements.enumerated() { templates.append(try SQLTemplate(text, statement: "\(key)[\(i + 1)]")) }
         return templates
