@@ -4,15 +4,14 @@ import Testing
 /// `create_templates` through the real supervisor, listener and inserters.
 @Suite struct TemplatePipeline {
     /// The pipeline's config with these lines added to its `[database]` section.
-    static func config(port: UInt16, database: TestDatabase, inserters: Int = 2, database extra: String) -> String {
-        Pipeline.config(port: port, database: database, inserters: inserters)
+    static func config(port: UInt16, database: TestDatabase, inserters: Int = 2, createTables: String = "jsonb", database extra: String) -> String {
+        Pipeline.config(port: port, database: database, inserters: inserters, createTables: createTables)
             .replacingAll("schema = \"\(database.schema)\"\n", with: "schema = \"\(database.schema)\"\n\(extra)\n")
     }
 
     /// pg_partman's daily native partitions by `_time`, made by the recipe of the README.
     static func partmanTemplates(defaultPartition: Bool) -> String {
         """
-        create_tables = "columns"
         create_templates = [
             '''CREATE TABLE {{ .table }} ({{ .columns }}) PARTITION BY RANGE (_time)''',
             '''SELECT partman.create_parent(p_parent_table := {{ .table.Schema|quoteLiteral }} || '.' || {{ .table.Name|quoteLiteral }},
@@ -55,7 +54,7 @@ import Testing
         let database = try Self.partmanDatabase()
         defer { database.dropDatabase() }
         let port = UDPSender.freshPort()
-        let supervisor = SupervisorProcess(config: Self.config(port: port, database: database, database: Self.partmanTemplates(defaultPartition: true)))
+        let supervisor = SupervisorProcess(config: Self.config(port: port, database: database, createTables: "columns", database: Self.partmanTemplates(defaultPartition: true)))
         try supervisor.startReady()
         try supervisor.waitForWorkers(["listener", "inserter 1", "inserter 2"])
         try supervisor.waitForListeners(["listener"])
@@ -72,7 +71,7 @@ import Testing
         let database = try Self.partmanDatabase()
         defer { database.dropDatabase() }
         let port = UDPSender.freshPort()
-        let supervisor = SupervisorProcess(config: Self.config(port: port, database: database, database: Self.partmanTemplates(defaultPartition: false)))
+        let supervisor = SupervisorProcess(config: Self.config(port: port, database: database, createTables: "columns", database: Self.partmanTemplates(defaultPartition: false)))
         try supervisor.startReady()
         try supervisor.waitForWorkers(["listener", "inserter 1", "inserter 2"])
         try supervisor.waitForListeners(["listener"])
