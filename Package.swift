@@ -26,10 +26,12 @@ let package = Package(
         .target(name: "SystemCalls"),
         // What the supervisor grants a database worker: the [database] settings, one definition for both.
         .target(name: "WorkerGrants", dependencies: ["SystemCalls"]),
+        // Telegraf's SQL templates (create_templates, add_column_templates): read, checked, rendered.
+        .target(name: "SQLTemplates"),
         // The POSIX shared-memory segment and the ring of parsed rows inside it.
         .target(name: "SharedRing", dependencies: ["CPlatform", "SystemCalls"]),
         // The supervisor: config, state machine, spawning, signals, pid file.
-        .target(name: "Supervision", dependencies: ["CPlatform", "Metrics", "SharedRing", "SystemCalls", "WorkerGrants", "WorkerRuntime"]),
+        .target(name: "Supervision", dependencies: ["CPlatform", "Metrics", "SharedRing", "SQLTemplates", "SystemCalls", "WorkerGrants", "WorkerRuntime"]),
         // What a worker executable links: capabilities, death pipe, process title, signal flags.
         .target(name: "WorkerRuntime", dependencies: ["CPlatform", "SharedRing", "WorkerGrants"]),
         // What every receiving worker does with line protocol it could not parse: into the ring, within a limit.
@@ -41,7 +43,7 @@ let package = Package(
         .target(name: "Listener", dependencies: ["CPlatform", "Ingest", "LineProtocol", "SharedRing", "SystemCalls", "WorkerRuntime"]),
         // libpq, and the inserter's side of PostgreSQL: catalog, column mapping, COPY binary, ledger.
         .systemLibrary(name: "CLibPQ", pkgConfig: "libpq", providers: [.apt(["libpq-dev"])]),
-        .target(name: "PostgresSink", dependencies: ["CLibPQ", "LineProtocol", "WorkerGrants"]),
+        .target(name: "PostgresSink", dependencies: ["CLibPQ", "LineProtocol", "SQLTemplates", "WorkerGrants"]),
         // zlib: the HTTP worker inflates gzip bodies, the load generator makes them.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
         // The HTTP worker: InfluxDB's /write and /api/v2/write, rows into the ring, 204 once they are safe.
@@ -52,7 +54,7 @@ let package = Package(
             .product(name: "NIOHTTP1", package: "swift-nio"),
         ]),
         // The inserter worker: batches from the ring into PostgreSQL, exactly once.
-        .target(name: "Inserter", dependencies: ["CPlatform", "LineProtocol", "PostgresSink", "SharedRing", "WorkerGrants", "WorkerRuntime"]),
+        .target(name: "Inserter", dependencies: ["CPlatform", "LineProtocol", "PostgresSink", "SharedRing", "SQLTemplates", "WorkerGrants", "WorkerRuntime"]),
 
         // The command line, and the database probe child (the one part of it that needs libpq).
         .executableTarget(name: "linemaster", dependencies: [
@@ -92,10 +94,11 @@ let package = Package(
 
         .testTarget(name: "LineProtocolTests", dependencies: ["LineProtocol"]),
         .testTarget(name: "SharedRingTests", dependencies: ["SharedRing", "linemaster-ringtool"]),
+        .testTarget(name: "SQLTemplatesTests", dependencies: ["SQLTemplates"]),
         .testTarget(name: "SupervisionTests", dependencies: ["Metrics", "Supervision", "WorkerGrants"]),
         // Clients/: the python clients the HTTP tests run.
         .testTarget(name: "IntegrationTests", dependencies: ["SharedRing", "LineProtocol"], exclude: ["Clients"]),
-        .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol", "WorkerGrants"]),
+        .testTarget(name: "PostgresSinkTests", dependencies: ["PostgresSink", "LineProtocol", "SQLTemplates", "WorkerGrants"]),
         .testTarget(name: "InserterTests", dependencies: ["Inserter"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics", "SharedRing"]),
         .testTarget(name: "IngestTests", dependencies: ["Ingest", "LineProtocol", "SharedRing"]),

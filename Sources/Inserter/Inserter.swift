@@ -5,6 +5,7 @@ import CPlatform
 import LineProtocol
 import PostgresSink
 import SharedRing
+import SQLTemplates
 import WorkerGrants
 import WorkerRuntime
 
@@ -53,9 +54,10 @@ public final class Inserter {
         let ring = try worker.attachRing()
         self.ring = ring
         let grant = try worker.database()
+        let templates = try TableTemplates(create: grant.createTemplates, addColumn: grant.addColumnTemplates)
         sink = PostgresSink(settings: SinkSettings(
             conninfo: grant.url, schema: grant.schema, createTables: grant.createTables,
-            addColumns: grant.addColumns, maxColumns: grant.maxColumns))
+            addColumns: grant.addColumns, maxColumns: grant.maxColumns, templates: templates))
         stats = worker.statSlot.map { ring.workerStats(slot: $0) }
     }
 

@@ -32,7 +32,7 @@ public final class PostgresSink {
         parked = Parked(schema: settings.schema)
         adder = settings.addColumns ? ColumnAdder(catalog: catalog, maxColumns: settings.maxColumns) : nil
         writer = BatchWriter(
-            catalog: catalog, creator: TableCreator(mode: settings.createTables, catalog: catalog), adder: adder,
+            catalog: catalog, creator: TableCreator(mode: settings.createTables, templates: settings.templates, catalog: catalog), adder: adder,
             ledger: ledger, rejects: rejects, parked: parked)
     }
 

@@ -1,10 +1,12 @@
 import LineProtocol
+import SQLTemplates
 import WorkerGrants
 
 /// Makes a missing measurement table exist, as `create_tables` says, from the keys of the rows
-/// that need it.
+/// that need it; with `create_templates`, by running them instead of its own CREATE TABLE.
 struct TableCreator {
     let mode: TableCreation
+    let templates: TableTemplates
     let catalog: Catalog
 
     /// The advisory lock that creating or altering a table takes, so that inserters take turns.
@@ -21,8 +23,13 @@ struct TableCreator {
             if let existing = try catalog.load(table: name, on: connection) { return existing }
             let plan = ColumnPlan(for: rows, in: .empty)
             guard mode == .function else {
-                try connection.execute(try createStatements(name, mode == .columns ? plan.columns : [], on: connection))
-                return try catalog.load(table: name, on: connection)
+                let columns = mode == .columns ? plan.columns : []
+                guard let statements = templates.renderCreate(table: TemplateTable(schema: catalog.schema, name: name),
+                                                              columns: templateColumns(columns)) else {
+                    try connection.execute(try createStatements(name, columns, on: connection))
+                    return try catalog.load(table: name, on: connection)
+                }
+                return try create(name, with: statements, commenting: columns, on: connection)
             }
             // The function names its columns itself: it is given the keys that are their own names.
             let named = plan.columns.filter { $0.name == $0.key }
@@ -44,6 +51,41 @@ struct TableCreator {
             statements.append("COMMENT ON COLUMN \(table).\(quoteIdentifier(column.name)) IS \(try connection.literal(column.comment))")
         }
         return statements.joined(separator: "; ")
+    }
+
+    /// The columns `{{ .columns }}` is given: those linemaster's CREATE TABLE would make.
+    private func templateColumns(_ columns: [ColumnPlan.NewColumn]) -> [TemplateColumn] {
+        [TemplateColumn(name: TableShape.timeColumn, type: "timestamptz NOT NULL", role: .time)]
+            + columns.map { TemplateColumn(name: $0.name, type: $0.type, role: $0.kind == .tag ? .tag : .field) }
+            + [TemplateColumn(name: TableShape.tagsColumn, type: "jsonb", role: .tag),
+               TemplateColumn(name: TableShape.fieldsColumn, type: "jsonb", role: .field)]
+    }
+
+    /// Runs the rendered `create_templates` in order, in the creator's transaction and under its
+    /// lock, then comments the planned columns the table has (the comment says which key a column
+    /// named otherwise receives, ``ColumnComment``). A statement the server refuses keeps
+    /// PostgreSQL's SQLSTATE, which decides what becomes of the rows (``ErrorClass``), and is
+    /// named in the error, with its text in the detail.
+    private func create(_ name: String, with statements: [String], commenting columns: [ColumnPlan.NewColumn],
+                        on connection: Connection) throws(StatementFailure) -> TableShape {
+        for (template, sql) in zip(templates.create, statements) {
+            do throws(StatementFailure) {
+                try connection.execute(sql)
+            } catch .server(let error) {
+                let detail = ([error.detail, "statement: \(sql)"] as [String?]).compactMap { $0 }.joined(separator: "; ")
+                throw .server(ServerError(sqlstate: error.sqlstate, message: "\(template.statement): \(error.message)", detail: detail))
+            }
+        }
+        guard let made = try catalog.load(table: name, on: connection) else {
+            let table = quoteIdentifier(catalog.schema) + "." + quoteIdentifier(name)
+            throw .server(ServerError(sqlstate: "42P01", message: "create_templates ran without error but made no table \(table)"))
+        }
+        let present = columns.filter { made.columnNames.contains($0.name) }
+        guard !present.isEmpty else { return made }
+        for column in present {
+            try connection.query("COMMENT ON COLUMN \(made.qualifiedName).\(quoteIdentifier(column.name)) IS \(try connection.literal(column.comment))")
+        }
+        return try catalog.load(oid: made.oid, on: connection) ?? made
     }
 
     /// A `name[]` literal: `{"a","b"}`, with quotes and backslashes escaped.

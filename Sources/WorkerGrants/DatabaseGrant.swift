@@ -30,29 +30,43 @@ public struct DatabaseGrant: Equatable, Sendable {
         return "host='\(String(host))' port=\(embeddedPort) dbname=postgres user=postgres"
     }
 
-    public init(url: String, schema: String, createTables: TableCreation, addColumns: Bool, maxColumns: Int) {
+    /// `create_templates`: statements run instead of linemaster's own CREATE TABLE (SQLTemplates).
+    public var createTemplates: [String]
+    /// `add_column_templates`: statements run instead of linemaster's own ADD COLUMN.
+    public var addColumnTemplates: [String]
+
+    public init(url: String, schema: String, createTables: TableCreation, addColumns: Bool, maxColumns: Int,
+                createTemplates: [String] = [], addColumnTemplates: [String] = []) {
         self.url = url
         self.schema = schema
         self.createTables = createTables
         self.addColumns = addColumns
         self.maxColumns = maxColumns
+        self.createTemplates = createTemplates
+        self.addColumnTemplates = addColumnTemplates
     }
 
-    /// `key=value` lines; no value can hold a line break (libpq's syntax has none).
+    /// `key=value` lines, a list as one line per element (`create_template=...`), in order. Values
+    /// are percent-escaped (``GrantValue``): SQL templates hold line breaks.
     public var encoded: String {
-        "url=\(url)\nschema=\(schema)\ncreate_tables=\(createTables.rawValue)\nadd_columns=\(addColumns)\nmax_columns=\(maxColumns)\n"
+        let pairs = [("url", url), ("schema", schema), ("create_tables", createTables.rawValue),
+                     ("add_columns", String(addColumns)), ("max_columns", String(maxColumns))]
+            + createTemplates.map { ("create_template", $0) } + addColumnTemplates.map { ("add_column_template", $0) }
+        return pairs.map { "\($0)=\(GrantValue.escape($1))\n" }.joined()
     }
 
     public init?(encoded text: String) {
-        var values: [Substring: String] = [:]
+        var values: [Substring: [String]] = [:]
         for line in text.split(separator: "\n") {
-            guard let equals = line.firstIndex(of: "=") else { return nil }
-            values[line[..<equals]] = String(line[line.index(after: equals)...])
+            guard let equals = line.firstIndex(of: "="),
+                  let value = GrantValue.unescape(line[line.index(after: equals)...]) else { return nil }
+            values[line[..<equals], default: []].append(value)
         }
-        guard let url = values["url"], let schema = values["schema"],
-              let create = values["create_tables"].flatMap(TableCreation.init(rawValue:)),
-              let add = values["add_columns"].flatMap(Bool.init), let max = values["max_columns"].flatMap({ Int($0) }) else { return nil }
-        self.init(url: url, schema: schema, createTables: create, addColumns: add, maxColumns: max)
+        guard let url = values["url"]?.first, let schema = values["schema"]?.first,
+              let create = values["create_tables"]?.first.flatMap(TableCreation.init(rawValue:)),
+              let add = values["add_columns"]?.first.flatMap(Bool.init), let max = values["max_columns"]?.first.flatMap({ Int($0) }) else { return nil }
+        self.init(url: url, schema: schema, createTables: create, addColumns: add, maxColumns: max,
+                  createTemplates: values["create_template"] ?? [], addColumnTemplates: values["add_column_template"] ?? [])
     }
 
     /// Reads the grant from the inherited pipe `fd` (the supervisor closed its end after writing).
@@ -76,4 +90,36 @@ public enum TableCreation: String, Sendable, CaseIterable {
     case function
     /// No table is created; the rows are counted as skipped.
     case skip
+}
+
+/// How a grant's value is written on its line: `%` as `%25`, line feed `%0A`, carriage return
+/// `%0D`; everything else as it is, so that a grant stays readable.
+enum GrantValue {
+    static func escape(_ value: String) -> String {
+        var out = ""
+        for character in value.unicodeScalars {
+            switch character {
+            case "%": out += "%25"
+            case "\n": out += "%0A"
+            case "\r": out += "%0D"
+            default: out.unicodeScalars.append(character)
+            }
+        }
+        return out
+    }
+
+    /// Nil for a `%` not followed by two hex digits.
+    static func unescape(_ text: Substring) -> String? {
+        var bytes: [UInt8] = []
+        var i = text.utf8.startIndex
+        let utf8 = text.utf8
+        while i < utf8.endIndex {
+            guard utf8[i] == UInt8(ascii: "%") else { bytes.append(utf8[i]); i = utf8.index(after: i); continue }
+            let hex = utf8[utf8.index(after: i)...].prefix(2)
+            guard hex.count == 2, let byte = UInt8(String(decoding: hex, as: UTF8.self), radix: 16) else { return nil }
+            bytes.append(byte)
+            i = hex.endIndex
+        }
+        return String(decoding: bytes, as: UTF8.self)
+    }
 }

@@ -43,13 +43,18 @@ public struct DatabaseSettings: Equatable, Sendable {
     public var maxColumns = 1000
     /// PostgreSQL's limit on a table's columns.
     public static let columnLimit = 1600
+    /// `create_templates`: statements run instead of linemaster's own CREATE TABLE, checked at load.
+    public var createTemplates: [String] = []
+    /// `add_column_templates`: statements run instead of linemaster's own ADD COLUMN, checked at load.
+    public var addColumnTemplates: [String] = []
 
     public init() {}
 
     /// What the inserters (and the database probe) are told, connecting to `url`.
     public func grant(url: String) -> DatabaseGrant {
         DatabaseGrant(url: url, schema: schema, createTables: createTables,
-                      addColumns: addColumns ?? (createTables == .columns), maxColumns: maxColumns)
+                      addColumns: addColumns ?? (createTables == .columns), maxColumns: maxColumns,
+                      createTemplates: createTemplates, addColumnTemplates: addColumnTemplates)
     }
 }
 

@@ -17,6 +17,24 @@ struct TestDatabase {
         try psql("CREATE SCHEMA \(schema)")
     }
 
+    /// A database of the test's own beside the throwaway one, for what belongs to a whole
+    /// database (an extension), with a schema of the test's own in it; drop it with
+    /// ``dropDatabase()``. The provided URL must be `key=value` pairs (a later `dbname` wins).
+    init(ownDatabase: String) throws {
+        let shared = try TestDatabase()
+        shared.drop()
+        try shared.psql("CREATE DATABASE \(ownDatabase)")
+        url = shared.url + " dbname=\(ownDatabase)"
+        schema = shared.schema
+        try psql("CREATE SCHEMA \(schema)")
+    }
+
+    func dropDatabase() {
+        guard let shared = getenv("LINEMASTER_TEST_DATABASE_URL").map({ String(cString: $0) }) else { return }
+        let name = url.split(separator: "dbname=").last.map(String.init) ?? ""
+        _ = Binaries.runProgram("/usr/bin/psql", [shared, "-X", "-At", "-c", "DROP DATABASE IF EXISTS \(name) WITH (FORCE)"])
+    }
+
     /// Runs SQL with psql and returns its unaligned, tuples-only output (`a|b` per row).
     @discardableResult
     func psql(_ sql: String) throws -> String {
