@@ -1,5 +1,6 @@
 import Glibc
 import LineProtocol
+import SQLTemplates
 
 /// `add_columns`: gives a table a column for each tag or field key of new rows that it has none
 /// for (``ColumnPlan``), so that typed tables follow the data.
@@ -14,13 +15,16 @@ final class ColumnAdder {
     let catalog: Catalog
     /// A table with this many columns gets no more (PostgreSQL's own limit is 1,600).
     let maxColumns: Int
+    /// `add_column_templates`, run instead of linemaster's own ALTER TABLE when set.
+    let templates: TableTemplates
     /// Tables whose role may not alter them, or that hit PostgreSQL's column limit: not asked
     /// again until the catalog is read again (SIGHUP).
     private var refused: [UInt32: Refusal] = [:]
 
-    init(catalog: Catalog, maxColumns: Int) {
+    init(catalog: Catalog, maxColumns: Int, templates: TableTemplates) {
         self.catalog = catalog
         self.maxColumns = maxColumns
+        self.templates = templates
     }
 
     /// How long one ALTER waits for the table's lock, and how often it is tried.
@@ -53,7 +57,7 @@ final class ColumnAdder {
         while true {
             do throws(StatementFailure) {
                 return try connection.serialized(on: TableCreator.lockKey(catalog.schema, name)) { () throws(StatementFailure) in
-                    try alter(shape.oid, for: rows, on: connection)
+                    try alter(shape.oid, named: name, for: rows, on: connection)
                 }
             } catch .server(let error) where ErrorClass(error.sqlstate) == .contention && attempt < Self.attempts {
                 usleep(UInt32(50_000 * attempt))
@@ -76,18 +80,26 @@ final class ColumnAdder {
 
     /// Inside the serialized transaction: reads the table again (another inserter may have added
     /// the columns), adds what is still missing within the limit, and returns the new shape.
-    private func alter(_ oid: UInt32, for rows: [PointRecordView], on connection: Connection) throws(StatementFailure) -> Result<TableShape?, Refusal> {
+    private func alter(_ oid: UInt32, named name: String, for rows: [PointRecordView],
+                       on connection: Connection) throws(StatementFailure) -> Result<TableShape?, Refusal> {
         try connection.query("SELECT pg_catalog.set_config('lock_timeout', $1, true)", [Self.lockTimeout])
         guard let current = try catalog.load(oid: oid, on: connection) else { return .success(nil) }
         let room = max(0, maxColumns - current.columnNames.count)
         let columns = ColumnPlan(for: rows, in: current).columns.prefix(room)
         guard !columns.isEmpty else { return room == 0 ? .failure(.full(fullReason(current))) : .success(current) }
-        var statements = ["ALTER TABLE \(current.qualifiedName) "
-            + columns.map { "ADD COLUMN IF NOT EXISTS \($0.definition)" }.joined(separator: ", ")]
-        for column in columns {
-            statements.append("COMMENT ON COLUMN \(current.qualifiedName).\(quoteIdentifier(column.name)) IS \(try connection.literal(column.comment))")
+        if let rendered = templates.renderAddColumns(table: TemplateTable(schema: catalog.schema, name: name),
+                                                     columns: columns.map(\.templateColumn)) {
+            try connection.execute(rendered: rendered, of: templates.addColumn)
+        } else {
+            try connection.execute("ALTER TABLE \(current.qualifiedName) "
+                + columns.map { "ADD COLUMN IF NOT EXISTS \($0.definition)" }.joined(separator: ", "))
         }
-        try connection.execute(statements.joined(separator: "; "))
+        guard let altered = try catalog.load(oid: oid, on: connection) else { return .success(nil) }
+        let comments = try columns.filter { altered.columnNames.contains($0.name) }.map { column throws(StatementFailure) in
+            "COMMENT ON COLUMN \(altered.qualifiedName).\(quoteIdentifier(column.name)) IS \(try connection.literal(column.comment))"
+        }
+        guard !comments.isEmpty else { return .success(altered) }
+        try connection.execute(comments.joined(separator: "; "))
         return .success(try catalog.load(oid: oid, on: connection))
     }
 

@@ -1,4 +1,5 @@
 import LineProtocol
+import SQLTemplates
 
 /// The columns a typed table needs for rows whose keys it has no column for: one per tag or field
 /// key, each once, in order of first appearance, typed after the key's first value. Keys
@@ -15,6 +16,8 @@ struct ColumnPlan {
         /// `"name" type`, as `CREATE TABLE` and `ADD COLUMN` take it.
         var definition: String { quoteIdentifier(name) + " " + type }
         var comment: String { ColumnComment.text(for: kind, key: key, columnName: name) }
+        /// The column as templates see it (`{{ .columns }}`).
+        var templateColumn: TemplateColumn { TemplateColumn(name: name, type: type, role: kind == .tag ? .tag : .field) }
     }
 
     private(set) var columns: [NewColumn] = []

@@ -30,7 +30,7 @@ public final class PostgresSink {
         ledger = Ledger(schema: settings.schema)
         rejects = Rejects(schema: settings.schema)
         parked = Parked(schema: settings.schema)
-        adder = settings.addColumns ? ColumnAdder(catalog: catalog, maxColumns: settings.maxColumns) : nil
+        adder = settings.addColumns ? ColumnAdder(catalog: catalog, maxColumns: settings.maxColumns, templates: settings.templates) : nil
         writer = BatchWriter(
             catalog: catalog, creator: TableCreator(mode: settings.createTables, templates: settings.templates, catalog: catalog), adder: adder,
             ledger: ledger, rejects: rejects, parked: parked)

@@ -56,7 +56,7 @@ struct TableCreator {
     /// The columns `{{ .columns }}` is given: those linemaster's CREATE TABLE would make.
     private func templateColumns(_ columns: [ColumnPlan.NewColumn]) -> [TemplateColumn] {
         [TemplateColumn(name: TableShape.timeColumn, type: "timestamptz NOT NULL", role: .time)]
-            + columns.map { TemplateColumn(name: $0.name, type: $0.type, role: $0.kind == .tag ? .tag : .field) }
+            + columns.map(\.templateColumn)
             + [TemplateColumn(name: TableShape.tagsColumn, type: "jsonb", role: .tag),
                TemplateColumn(name: TableShape.fieldsColumn, type: "jsonb", role: .field)]
     }
@@ -68,14 +68,7 @@ struct TableCreator {
     /// named in the error, with its text in the detail.
     private func create(_ name: String, with statements: [String], commenting columns: [ColumnPlan.NewColumn],
                         on connection: Connection) throws(StatementFailure) -> TableShape {
-        for (template, sql) in zip(templates.create, statements) {
-            do throws(StatementFailure) {
-                try connection.execute(sql)
-            } catch .server(let error) {
-                let detail = ([error.detail, "statement: \(sql)"] as [String?]).compactMap { $0 }.joined(separator: "; ")
-                throw .server(ServerError(sqlstate: error.sqlstate, message: "\(template.statement): \(error.message)", detail: detail))
-            }
-        }
+        try connection.execute(rendered: statements, of: templates.create)
         guard let made = try catalog.load(table: name, on: connection) else {
             let table = quoteIdentifier(catalog.schema) + "." + quoteIdentifier(name)
             throw .server(ServerError(sqlstate: "42P01", message: "create_templates ran without error but made no table \(table)"))

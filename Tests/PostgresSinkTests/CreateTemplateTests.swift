@@ -73,4 +73,20 @@ import WorkerGrants
         #expect(outcome.parked.first?.sqlstate == "42P01")
         #expect(outcome.parked.first?.message == "create_templates ran without error but made no table \"\(db.schema)\".\"cpu\"")
     }
+
+    /// `add_column_templates` replace linemaster's ALTER TABLE for new keys, in its transaction
+    /// under its lock; linemaster still comments the columns, so renamed keys keep their column.
+    @Test func addColumnTemplatesMakeTheColumnsForNewKeys() throws {
+        var settings = db.settings(.columns)
+        settings.templates = try TableTemplates(addColumn: [
+            #"ALTER TABLE {{ .table }} ADD COLUMN IF NOT EXISTS {{ .columns|join ", ADD COLUMN IF NOT EXISTS " }}"#,
+            "COMMENT ON TABLE {{ .table }} IS {{ .columns.Identifiers|join \",\"|quoteLiteral }}",
+        ])
+        let inserter = Inserter(PostgresSink(settings: settings))
+        try inserter.write("cpu,host=a usage=0.5 1")
+        try inserter.write("cpu,host=a,dc=x usage=0.5,host=2i 2")
+        #expect(try db.column("SELECT obj_description('$schema.cpu'::regclass)") == [#""dc","host_field""#])
+        #expect(try db.query("SELECT dc, host_field, col_description('$schema.cpu'::regclass, 7) FROM $schema.cpu WHERE dc IS NOT NULL")
+                == [["x", "2", "field: host"]])
+    }
 }

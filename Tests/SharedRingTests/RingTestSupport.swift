@@ -19,8 +19,13 @@ struct TestRing: ~Copyable {
 
     deinit { SharedSegment.unlink(name: name) }
 
-    /// A name for a segment of this test that is not created yet.
-    static func freshName() -> String { "/lmtest.\(getpid()).\(counter.add(1, ordering: .relaxed).newValue)" }
+    /// A name for a segment of this test that is not created yet. A segment of that name left by
+    /// an earlier run that was killed (the pid is reused) is removed first.
+    static func freshName() -> String {
+        let name = "/lmtest.\(getpid()).\(counter.add(1, ordering: .relaxed).newValue)"
+        SharedSegment.unlink(name: name)
+        return name
+    }
 }
 
 /// Test payloads: an 8-byte identifier followed by bytes derived from it, as linemaster-ringtool
