@@ -1,7 +1,10 @@
+import SQLTemplates
+
 /// Quotes an SQL identifier: wraps it in double quotes and doubles the quotes inside, so that any
-/// measurement or key name (`x"; DROP TABLE y; --` included) is a name and never SQL.
+/// measurement or key name (`x"; DROP TABLE y; --` included) is a name and never SQL. The one
+/// quoting of names, ``SQLQuote/identifier(_:)``, which templates use too.
 public func quoteIdentifier(_ name: String) -> String {
-    "\"" + name.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    SQLQuote.identifier(name)
 }
 
 /// The name a measurement's table or a key's column gets. PostgreSQL keeps the first 63 bytes of a
@@ -31,10 +34,4 @@ private func nameHash(_ bytes: some Sequence<UInt8>) -> String {
 /// Whether PostgreSQL can hold `name` as an identifier at all (it cannot hold a NUL byte).
 func isStorableName(_ bytes: some Collection<UInt8>) -> Bool {
     !bytes.isEmpty && !bytes.contains(0)
-}
-
-extension String {
-    fileprivate func replacingOccurrences(of target: String, with replacement: String) -> String {
-        split(separator: target, omittingEmptySubsequences: false).joined(separator: replacement)
-    }
 }
