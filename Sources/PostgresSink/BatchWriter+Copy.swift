@@ -24,7 +24,7 @@ extension BatchWriter {
         _ group: inout CopyGroup, _ rows: [PointRecordView], on connection: Connection, firstTry: Bool,
         isolating: Bool, parking: Bool, rejected: inout [RejectedRow], suspects: inout [TableShape], keysDropped: inout Int
     ) throws(StatementFailure) -> Sent {
-        var encoder = RowEncoder(shape: group.shape, columns: group.columns, unplacedKeys: group.unplacedKeys)
+        var encoder = RowEncoder(shape: group.shape, columns: group.columns, unplacedKeys: group.unplacedKeys, findsNewKeys: group.growsColumns)
         defer { keysDropped += encoder.keysDropped }
         let first = rows[group.rows[0]]
         let measurement = { String(decoding: first.measurement, as: UTF8.self) }
@@ -60,7 +60,7 @@ extension BatchWriter {
         guard let failure else {
             try connection.query("RELEASE SAVEPOINT \(Self.savepoint)")
             copied(measurement())
-            return .written
+            return encoder.sawNewKey ? .writtenWithNewKeys : .written
         }
         try rollbackToSavepoint(on: connection)
         if firstTry, try definitionChanged(group.shape, failure, on: connection) { return .definitionChanged }
@@ -73,6 +73,9 @@ extension BatchWriter {
     enum Sent {
         /// Its rows are stored or rejected.
         case written
+        /// Likewise, but some had keys the table has no column for, and it may have them
+        /// (``CopyGroup/growsColumns``): the batch is tried again once they are added.
+        case writtenWithNewKeys
         /// The table differs from the cached definition: the batch is tried again.
         case definitionChanged
         /// The table refused it with an error that parks: its rows are to be parked.

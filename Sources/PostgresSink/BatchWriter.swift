@@ -58,7 +58,15 @@ final class BatchWriter {
         let shape: TableShape
         let columns: [Int]
         let unplacedKeys: RowEncoder.UnplacedKeys
+        /// Whether keys without a column make the batch add columns and try again.
+        var growsColumns: Bool
         var rows: [Int]
+
+        init(shape: TableShape, columns: [Int], keys: ColumnAdder.KeyPolicy, rows: [Int]) {
+            (self.shape, self.columns, self.rows) = (shape, columns, rows)
+            (unplacedKeys, growsColumns) = (keys.unplacedKeys, keys.grows)
+        }
+
         /// Filled while the rows are encoded and sent, parallel to the rows that were encoded.
         var encodedRows: [Int] = []
         var tuples: [Range<Int>] = []
@@ -99,28 +107,50 @@ final class BatchWriter {
         WHERE pg_catalog.current_setting('synchronous_commit') = 'off'
         """
 
-    /// A table changed under its cached definition: roll back, refresh the catalog, try once more.
-    private struct DefinitionChanged: Error {}
+    /// Why an attempt was given up, to be made again after a ROLLBACK. Each is given once per
+    /// batch, so a batch takes at most three attempts.
+    private enum Retry: Error {
+        /// A table changed under its cached definition: the catalog is read again.
+        case definitionChanged
+        /// Rows of these measurements have keys their tables have no column for (`add_columns`):
+        /// the columns are added before the next attempt. Found while encoding, so that rows are
+        /// matched to columns once per attempt, and an ALTER costs an attempt only when new keys
+        /// come.
+        case newKeys(Set<[UInt8]>)
+    }
 
     /// Writes the batch: its `rows`, and the `lines` the parser rejected, for the rejects table.
     /// With `isolating`, an error of class ``ErrorClass/unknown`` is treated as the fault of the
     /// rows that meet it alone (they are rejected); without, it fails the batch.
     func write(_ rows: [PointRecordView], lines: [RejectedLineRecordView] = [], origin: Origin, isolating: Bool,
                on connection: Connection) throws(StatementFailure) -> BatchOutcome {
-        if case .success(let outcome) = try attempt(rows, lines, origin, isolating, on: connection, firstTry: true) { return outcome }
-        if connection.inTransaction { try connection.query("ROLLBACK") }
-        catalog.invalidate()
-        switch try attempt(rows, lines, origin, isolating, on: connection, firstTry: false) {
-        case .success(let outcome): return outcome
-        case .failure: preconditionFailure("a second try does not look for definition changes")
+        var refreshed = false, growing: Set<[UInt8]> = []
+        while true {
+            let tries = Tries(checksDefinitions: !refreshed, findsNewKeys: growing.isEmpty, growing: growing)
+            switch try attempt(rows, lines, origin, isolating, on: connection, tries) {
+            case .success(let outcome): return outcome
+            case .failure(.definitionChanged):
+                catalog.invalidate()
+                refreshed = true
+            case .failure(.newKeys(let measurements)):
+                growing = measurements
+            }
+            if connection.inTransaction { try connection.query("ROLLBACK") }
         }
     }
 
+    /// What an attempt looks for, and which tables it gives new columns before it starts.
+    struct Tries {
+        let checksDefinitions: Bool
+        let findsNewKeys: Bool
+        let growing: Set<[UInt8]>
+    }
+
     private func attempt(_ rows: [PointRecordView], _ lines: [RejectedLineRecordView], _ origin: Origin, _ isolating: Bool,
-                         on connection: Connection, firstTry: Bool) throws(StatementFailure) -> Result<BatchOutcome, DefinitionChanged> {
+                         on connection: Connection, _ tries: Tries) throws(StatementFailure) -> Result<BatchOutcome, Retry> {
         let parking: Bool
         if case .ring = origin { parking = parkingAvailable } else { parking = false }
-        var plan = try prepare(rows, isolating, parking: parking, on: connection)
+        var plan = try prepare(rows, isolating, parking: parking, growing: tries.growing, on: connection)
         try connection.execute(Self.beginDurable)
         switch origin {
         case .ring(let range):
@@ -137,11 +167,14 @@ final class BatchWriter {
             }
         }
         tuples.removeAll()
+        var newKeys: Set<[UInt8]> = []
         for i in plan.groups.indices {
-            switch try send(&plan.groups[i], rows, on: connection, firstTry: firstTry, isolating: isolating, parking: parking,
+            if !tries.findsNewKeys { plan.groups[i].growsColumns = false }
+            switch try send(&plan.groups[i], rows, on: connection, firstTry: tries.checksDefinitions, isolating: isolating, parking: parking,
                             rejected: &plan.rejected, suspects: &plan.suspects, keysDropped: &plan.keysDropped) {
             case .written: break
-            case .definitionChanged: return .failure(DefinitionChanged())
+            case .writtenWithNewKeys: newKeys.insert(Array(rows[plan.groups[i].rows[0]].measurement))
+            case .definitionChanged: return .failure(.definitionChanged)
             case .refused(let error):
                 let group = plan.groups[i]
                 let name = Rejects.measurementText(rows[group.rows[0]])
@@ -152,7 +185,8 @@ final class BatchWriter {
                 }
             }
         }
-        if firstTry, try anyChanged(plan.suspects, on: connection) { return .failure(DefinitionChanged()) }
+        if tries.checksDefinitions, try anyChanged(plan.suspects, on: connection) { return .failure(.definitionChanged) }
+        if !newKeys.isEmpty { return .failure(.newKeys(newKeys)) }
         try rejects.store(plan.rejected, on: connection)
         try rejects.store(lines, layout: rejectsLayout, on: connection)
         for entry in plan.parked where !entry.rows.isEmpty {
@@ -218,12 +252,14 @@ final class BatchWriter {
 
 extension BatchWriter {
     /// Groups rows by measurement and finds (or creates) their tables, outside the batch transaction.
-    private func prepare(_ rows: [PointRecordView], _ isolating: Bool, parking: Bool, on connection: Connection) throws(StatementFailure) -> Plan {
+    private func prepare(_ rows: [PointRecordView], _ isolating: Bool, parking: Bool, growing: Set<[UInt8]>,
+                         on connection: Connection) throws(StatementFailure) -> Plan {
         var plan = Plan()
         for (measurement, members) in groupByMeasurement(rows) {
-            switch try resolve(measurement, rows: { members.map { rows[$0] } }, isolating, parking: parking, on: connection) {
-            case .success(.table(let shape, let unplacedKeys, let notice)):
-                plan.groups += copyGroups(members, of: rows, into: shape, unplacedKeys: unplacedKeys)
+            switch try resolve(measurement, rows: { members.map { rows[$0] } }, isolating, parking: parking,
+                               grows: growing.contains(measurement), on: connection) {
+            case .success(.table(let shape, let keys, let notice)):
+                plan.groups += copyGroups(members, of: rows, into: shape, keys: keys)
                 if let notice { plan.schemaNotices.append(notice) }
             case .success(.missing):
                 plan.skipped += members.count
@@ -238,9 +274,9 @@ extension BatchWriter {
 
     /// Where a measurement's rows go.
     private enum Resolved {
-        /// Into this table; keys without a column as `unplacedKeys` says; `notice` says why the
-        /// table was refused new columns, the first time it was.
-        case table(TableShape, unplacedKeys: RowEncoder.UnplacedKeys, notice: String?)
+        /// Into this table; keys without a column as `keys` says; `notice` says why the table
+        /// was refused new columns, the first time it was.
+        case table(TableShape, keys: ColumnAdder.KeyPolicy, notice: String?)
         /// Nowhere: no table, and none is created (`create_tables = "skip"`).
         case missing
     }
@@ -272,14 +308,14 @@ extension BatchWriter {
         return groups
     }
 
-    /// The table for a measurement, from the cache or the catalog, created if missing, and given
-    /// columns for new keys (`add_columns`). A data error here (a name PostgreSQL cannot hold),
+    /// The table for a measurement, from the cache or the catalog, created if missing, and, when
+    /// `grows` (an attempt before found keys it has no column for), given columns for them. A data error here (a name PostgreSQL cannot hold),
     /// or an unknown one while isolating (a `_create` function that raised), rejects the rows; a
     /// configuration error (a CREATE the role may not run, a `_create` missing), or a contention
     /// error met twice (``parks(_:of:parking:)``), parks them when `parking`; any other fails the
     /// batch (a read-only standby waits).
     private func resolve(
-        _ measurement: [UInt8], rows: () -> [PointRecordView], _ isolating: Bool, parking: Bool, on connection: Connection
+        _ measurement: [UInt8], rows: () -> [PointRecordView], _ isolating: Bool, parking: Bool, grows: Bool, on connection: Connection
     ) throws(StatementFailure) -> Result<Resolved, Unresolved> {
         guard isStorableName(measurement) else {
             return .failure(.reject(ServerError(sqlstate: "22021", message: "a table name cannot hold a NUL byte")))
@@ -296,15 +332,16 @@ extension BatchWriter {
                 catalog.remember(entry, for: measurement)
             }
             guard case .table(let shape) = entry else { return .success(.missing) }
-            guard let adder else { return .success(.table(shape, unplacedKeys: .drop, notice: nil)) }
+            guard let adder else { return .success(.table(shape, keys: .fixed, notice: nil)) }
+            guard grows else { return .success(.table(shape, keys: adder.policy(for: shape), notice: nil)) }
             switch try adder.grow(shape, named: name, for: rows(), on: connection) {
-            case .success(nil): return .success(.table(shape, unplacedKeys: .drop, notice: nil))
-            case .success(let grown?):
-                catalog.remember(.table(grown), for: measurement)
-                return .success(.table(grown, unplacedKeys: grown.columnNames.count >= adder.maxColumns ? .reject(adder.fullReason(grown)) : .drop, notice: nil))
-            case .failure(.full(let reason)): return .success(.table(shape, unplacedKeys: .reject(reason), notice: nil))
+            case .success(let grown):
+                if let grown { catalog.remember(.table(grown), for: measurement) }
+                return .success(.table(grown ?? shape, keys: adder.policy(for: grown ?? shape), notice: nil))
+            case .failure(.full): return .success(.table(shape, keys: adder.policy(for: shape), notice: nil))
             case .failure(.refused(let error)):
-                return .success(.table(shape, unplacedKeys: .drop, notice: "cannot add columns to \(shape.qualifiedName): \(error.message) (SQLSTATE \(error.sqlstate))"))
+                return .success(.table(shape, keys: adder.policy(for: shape),
+                                       notice: "cannot add columns to \(shape.qualifiedName): \(error.message) (SQLSTATE \(error.sqlstate))"))
             }
         } catch .server(let error) {
             if Self.rejectsRows(error, isolating: isolating) && error.sqlstate != Self.concurrentCreate { return .failure(.reject(error)) }
@@ -315,15 +352,15 @@ extension BatchWriter {
 
     /// One COPY group per set of defaulted columns the rows fill (usually just one).
     private func copyGroups(_ members: [Int], of rows: [PointRecordView], into shape: TableShape,
-                            unplacedKeys: RowEncoder.UnplacedKeys) -> [CopyGroup] {
+                            keys: ColumnAdder.KeyPolicy) -> [CopyGroup] {
         guard shape.keyColumns.contains(where: \.hasDefault) else {
-            return [CopyGroup(shape: shape, columns: shape.copyColumns(filling: 0), unplacedKeys: unplacedKeys, rows: members)]
+            return [CopyGroup(shape: shape, columns: shape.copyColumns(filling: 0), keys: keys, rows: members)]
         }
         var bySet: [(filled: UInt64, rows: [Int])] = []
         for i in members {
             let filled = shape.filledDefaultColumns(rows[i])
             if let k = bySet.firstIndex(where: { $0.filled == filled }) { bySet[k].rows.append(i) } else { bySet.append((filled, [i])) }
         }
-        return bySet.map { CopyGroup(shape: shape, columns: shape.copyColumns(filling: $0.filled), unplacedKeys: unplacedKeys, rows: $0.rows) }
+        return bySet.map { CopyGroup(shape: shape, columns: shape.copyColumns(filling: $0.filled), keys: keys, rows: $0.rows) }
     }
 }

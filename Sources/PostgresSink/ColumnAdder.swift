@@ -3,7 +3,9 @@ import LineProtocol
 import SQLTemplates
 
 /// `add_columns`: gives a table a column for each tag or field key of new rows that it has none
-/// for (``ColumnPlan``), so that typed tables follow the data.
+/// for (``ColumnPlan``), so that typed tables follow the data. Such keys are noticed while a batch
+/// is encoded (``RowEncoder/sawNewKey``): the batch is rolled back, its tables grow, and it is
+/// written again, so that a batch without new keys matches each row to columns only once.
 ///
 /// Schema changes must not stall ingest: `ALTER TABLE` waits for every transaction that touched
 /// the table, and while it waits, every later COPY into the table waits behind it. So the ALTER
@@ -69,6 +71,28 @@ final class ColumnAdder {
                 refused[shape.oid] = .refused(error)
                 return .failure(.refused(error))
             }
+        }
+    }
+
+    /// What becomes of a table's keys that have no column.
+    struct KeyPolicy {
+        let unplacedKeys: RowEncoder.UnplacedKeys
+        /// Whether such keys get columns (the batch adds them and is tried again).
+        let grows: Bool
+
+        /// `add_columns` off: to the JSON columns, or dropped and counted.
+        static let fixed = KeyPolicy(unplacedKeys: .drop, grows: false)
+    }
+
+    /// The table's policy: it grows while it has room and was not refused an ALTER; a full
+    /// table rejects rows whose keys have no place at all; a refused one drops such keys.
+    func policy(for shape: TableShape) -> KeyPolicy {
+        switch refused[shape.oid] {
+        case .full(let reason)?: return KeyPolicy(unplacedKeys: .reject(reason), grows: false)
+        case .refused?: return .fixed
+        case nil:
+            guard shape.columnNames.count < maxColumns else { return KeyPolicy(unplacedKeys: .reject(fullReason(shape)), grows: false) }
+            return KeyPolicy(unplacedKeys: .drop, grows: true)
         }
     }
 

@@ -9,8 +9,13 @@ struct RowEncoder {
     /// Indices into `shape.keyColumns`, in COPY order.
     let columns: [Int]
     let unplacedKeys: UnplacedKeys
+    /// Whether to look for keys that fill no column and could have one (``sawNewKey``).
+    let findsNewKeys: Bool
     /// Keys of the rows encoded so far that went nowhere (``UnplacedKeys/drop``).
     private(set) var keysDropped = 0
+    /// Whether a row encoded so far had a key that fills no column and that a column could be
+    /// named for (``isStorableName(_:)``).
+    private(set) var sawNewKey = false
     /// Per key column, the value of the row being encoded.
     private var slots: [KeyValue?]
     /// Per tag and field of the row being encoded, whether it fills a column.
@@ -24,10 +29,11 @@ struct RowEncoder {
         case reject(String)
     }
 
-    init(shape: TableShape, columns: [Int], unplacedKeys: UnplacedKeys = .drop) {
+    init(shape: TableShape, columns: [Int], unplacedKeys: UnplacedKeys = .drop, findsNewKeys: Bool = false) {
         self.shape = shape
         self.columns = columns
         self.unplacedKeys = unplacedKeys
+        self.findsNewKeys = findsNewKeys
         slots = Array(repeating: nil, count: shape.keyColumns.count)
     }
 
@@ -49,6 +55,7 @@ struct RowEncoder {
     /// table rejects such rows, nothing is appended.
     mutating func encode(_ row: PointRecordView, into buffer: ByteBuffer) throws(ConversionError) {
         if !slots.isEmpty { shape.place(row, slots: &slots, tagPlaced: &tagPlaced, fieldPlaced: &fieldPlaced) }
+        if findsNewKeys && !sawNewKey { sawNewKey = hasNewKey(row) }
         let unplaced = (shape.tags == nil ? unplacedCount(tagPlaced, of: row.tagCount) : 0)
             + (shape.fields == nil ? unplacedCount(fieldPlaced, of: row.fieldCount) : 0)
         if unplaced > 0 {
@@ -76,6 +83,22 @@ struct RowEncoder {
         }
         if let tags = shape.tags { appendTags(row, as: tags, into: buffer) }
         if let fields = shape.fields { appendFields(row, as: fields, into: buffer) }
+    }
+
+    /// Whether a key of the row fills no column and could name one.
+    private func hasNewKey(_ row: PointRecordView) -> Bool {
+        if !slots.isEmpty && !tagPlaced.contains(false) && !fieldPlaced.contains(false) { return false }
+        var found = false, i = 0
+        row.forEachTag { key, _ in
+            if !found && (slots.isEmpty || !tagPlaced[i]) && isStorableName(key) { found = true }
+            i += 1
+        }
+        i = 0
+        row.forEachField { key, _ in
+            if !found && (slots.isEmpty || !fieldPlaced[i]) && isStorableName(key) { found = true }
+            i += 1
+        }
+        return found
     }
 
     /// How many of a row's `count` tags (or fields) fill no column.
