@@ -357,8 +357,9 @@ extension BatchWriter {
             return [CopyGroup(shape: shape, columns: shape.copyColumns(filling: 0), keys: keys, rows: members)]
         }
         var bySet: [(filled: UInt64, rows: [Int])] = []
+        var placing = TableShape.Placing(shape)
         for i in members {
-            let filled = shape.filledDefaultColumns(rows[i])
+            let filled = shape.filledDefaultColumns(rows[i], placing: &placing)
             if let k = bySet.firstIndex(where: { $0.filled == filled }) { bySet[k].rows.append(i) } else { bySet.append((filled, [i])) }
         }
         return bySet.map { CopyGroup(shape: shape, columns: shape.copyColumns(filling: $0.filled), keys: keys, rows: $0.rows) }

@@ -36,18 +36,17 @@ struct ColumnPlan {
     /// Plans columns for the keys of `rows` that `shape` places nowhere.
     init(for rows: some Sequence<PointRecordView>, in shape: TableShape) {
         taken = shape.columnNames.union(Self.reservedNames)
-        var slots = [KeyValue?](repeating: nil, count: shape.keyColumns.count)
-        var tagPlaced: [Bool] = [], fieldPlaced: [Bool] = []
+        var placing = TableShape.Placing(shape)
         for row in rows {
-            shape.place(row, slots: &slots, tagPlaced: &tagPlaced, fieldPlaced: &fieldPlaced)
+            shape.place(row, into: &placing)
             var i = 0
             row.forEachTag { key, _ in
-                if !tagPlaced[i] { plan(.tag, key, type: "text") }
+                if !placing.tagPlaced[i] { plan(.tag, key, type: "text") }
                 i += 1
             }
             i = 0
             row.forEachField { key, value in
-                if !fieldPlaced[i] { plan(.field, key, type: Self.sqlType(value)) }
+                if !placing.fieldPlaced[i] { plan(.field, key, type: Self.sqlType(value)) }
                 i += 1
             }
         }

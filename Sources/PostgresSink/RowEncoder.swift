@@ -16,10 +16,8 @@ struct RowEncoder {
     /// Whether a row encoded so far had a key that fills no column and that a column could be
     /// named for (``isStorableName(_:)``).
     private(set) var sawNewKey = false
-    /// Per key column, the value of the row being encoded.
-    private var slots: [KeyValue?]
-    /// Per tag and field of the row being encoded, whether it fills a column.
-    private var tagPlaced: [Bool] = [], fieldPlaced: [Bool] = []
+    /// Where the keys of the row being encoded go.
+    private var placing: TableShape.Placing
 
     /// What becomes of a key that fills no column in a table without a JSON column for it.
     enum UnplacedKeys {
@@ -34,7 +32,7 @@ struct RowEncoder {
         self.columns = columns
         self.unplacedKeys = unplacedKeys
         self.findsNewKeys = findsNewKeys
-        slots = Array(repeating: nil, count: shape.keyColumns.count)
+        placing = TableShape.Placing(shape)
     }
 
     /// `COPY "schema"."table" (...) FROM STDIN (FORMAT binary)`: columns left out get their DEFAULT.
@@ -54,10 +52,10 @@ struct RowEncoder {
     /// Appends one tuple. On a value its column cannot take, or a key with no place when the
     /// table rejects such rows, nothing is appended.
     mutating func encode(_ row: PointRecordView, into buffer: ByteBuffer) throws(ConversionError) {
-        if !slots.isEmpty { shape.place(row, slots: &slots, tagPlaced: &tagPlaced, fieldPlaced: &fieldPlaced) }
+        if !placing.slots.isEmpty { shape.place(row, into: &placing) }
         if findsNewKeys && !sawNewKey { sawNewKey = hasNewKey(row) }
-        let unplaced = (shape.tags == nil ? unplacedCount(tagPlaced, of: row.tagCount) : 0)
-            + (shape.fields == nil ? unplacedCount(fieldPlaced, of: row.fieldCount) : 0)
+        let unplaced = (shape.tags == nil ? unplacedCount(placing.tagPlaced, of: row.tagCount) : 0)
+            + (shape.fields == nil ? unplacedCount(placing.fieldPlaced, of: row.fieldCount) : 0)
         if unplaced > 0 {
             switch unplacedKeys {
             case .drop: keysDropped += unplaced
@@ -72,7 +70,7 @@ struct RowEncoder {
         case nil: break
         }
         for column in columns {
-            guard let value = slots[column] else { buffer.appendNullField(); continue }
+            guard let value = placing.slots[column] else { buffer.appendNullField(); continue }
             do {
                 try buffer.appendField(value, as: shape.keyColumns[column].type)
             } catch {
@@ -87,15 +85,15 @@ struct RowEncoder {
 
     /// Whether a key of the row fills no column and could name one.
     private func hasNewKey(_ row: PointRecordView) -> Bool {
-        if !slots.isEmpty && !tagPlaced.contains(false) && !fieldPlaced.contains(false) { return false }
+        if !placing.slots.isEmpty && !placing.tagPlaced.contains(false) && !placing.fieldPlaced.contains(false) { return false }
         var found = false, i = 0
         row.forEachTag { key, _ in
-            if !found && (slots.isEmpty || !tagPlaced[i]) && isStorableName(key) { found = true }
+            if !found && (placing.slots.isEmpty || !placing.tagPlaced[i]) && isStorableName(key) { found = true }
             i += 1
         }
         i = 0
         row.forEachField { key, _ in
-            if !found && (slots.isEmpty || !fieldPlaced[i]) && isStorableName(key) { found = true }
+            if !found && (placing.slots.isEmpty || !placing.fieldPlaced[i]) && isStorableName(key) { found = true }
             i += 1
         }
         return found
@@ -103,7 +101,7 @@ struct RowEncoder {
 
     /// How many of a row's `count` tags (or fields) fill no column.
     private func unplacedCount(_ placed: [Bool], of count: Int) -> Int {
-        slots.isEmpty ? count : placed.reduce(0) { $1 ? $0 : $0 + 1 }
+        placing.slots.isEmpty ? count : placed.reduce(0) { $1 ? $0 : $0 + 1 }
     }
 
     /// Tags as a JSON object of strings, less those that fill a column.
@@ -112,7 +110,7 @@ struct RowEncoder {
             var i = 0
             row.forEachTag { key, value in
                 defer { i += 1 }
-                if !slots.isEmpty && tagPlaced[i] { return }
+                if !placing.slots.isEmpty && placing.tagPlaced[i] { return }
                 buffer.appendJSONMember(key, first: &first)
                 buffer.appendJSONString(value)
             }
@@ -125,7 +123,7 @@ struct RowEncoder {
             var i = 0
             row.forEachField { key, value in
                 defer { i += 1 }
-                if !slots.isEmpty && fieldPlaced[i] { return }
+                if !placing.slots.isEmpty && placing.fieldPlaced[i] { return }
                 buffer.appendJSONMember(key, first: &first)
                 buffer.appendJSONValue(value)
             }
@@ -148,12 +146,10 @@ struct RowEncoder {
 
 extension TableShape {
     /// Which key columns with a DEFAULT the row fills, as bits by column index (the first 64).
-    func filledDefaultColumns(_ row: PointRecordView) -> UInt64 {
-        var slots = [KeyValue?](repeating: nil, count: keyColumns.count)
-        var tagPlaced: [Bool] = [], fieldPlaced: [Bool] = []
-        place(row, slots: &slots, tagPlaced: &tagPlaced, fieldPlaced: &fieldPlaced)
+    func filledDefaultColumns(_ row: PointRecordView, placing: inout Placing) -> UInt64 {
+        place(row, into: &placing)
         var filled: UInt64 = 0
-        for c in slots.indices.prefix(64) where slots[c] != nil && keyColumns[c].hasDefault { filled |= 1 << c }
+        for c in placing.slots.indices.prefix(64) where placing.slots[c] != nil && keyColumns[c].hasDefault { filled |= 1 << c }
         return filled
     }
 

@@ -125,23 +125,31 @@ struct TableShape: Equatable {
 }
 
 extension TableShape {
+    /// Where a row's keys went, reused from row to row.
+    struct Placing {
+        var slots: [KeyValue?]
+        var tagPlaced: [Bool] = [], fieldPlaced: [Bool] = []
+
+        init(_ shape: TableShape) { slots = Array(repeating: nil, count: shape.keyColumns.count) }
+    }
+
     /// Puts each of the row's tags and fields into the first free column that receives it, tags
     /// first (a column named like both a tag and a field of the row takes the tag), and marks
     /// which were placed: the others go to the JSON columns, or nowhere.
     @inline(__always)
-    func place(_ row: PointRecordView, slots: inout [KeyValue?], tagPlaced: inout [Bool], fieldPlaced: inout [Bool]) {
-        for i in slots.indices { slots[i] = nil }
-        tagPlaced.removeAll(keepingCapacity: true)
-        fieldPlaced.removeAll(keepingCapacity: true)
+    func place(_ row: PointRecordView, into placing: inout Placing) {
+        for i in placing.slots.indices { placing.slots[i] = nil }
+        placing.tagPlaced.removeAll(keepingCapacity: true)
+        placing.fieldPlaced.removeAll(keepingCapacity: true)
         row.forEachTag { key, value in
-            let c = tagColumn(for: key, free: slots)
-            if let c { slots[c] = .tag(value) }
-            tagPlaced.append(c != nil)
+            let c = tagColumn(for: key, free: placing.slots)
+            if let c { placing.slots[c] = .tag(value) }
+            placing.tagPlaced.append(c != nil)
         }
         row.forEachField { key, value in
-            let c = fieldColumn(for: key, free: slots)
-            if let c { slots[c] = .field(value) }
-            fieldPlaced.append(c != nil)
+            let c = fieldColumn(for: key, free: placing.slots)
+            if let c { placing.slots[c] = .field(value) }
+            placing.fieldPlaced.append(c != nil)
         }
     }
 }
